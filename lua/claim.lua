@@ -1,0 +1,80 @@
+--[[
+  claim: decide one claim atomically. The only writer of stock and claim state.
+
+  KEYS[1] meta     hash: totalStock, perUserLimit, startsAt, endsAt (epoch ms), paused ('0'|'1'),
+                   remaining, claimed, status ('ready' | 'rebuilding')
+  KEYS[2] users    hash: userId -> comma-separated claim ids of that user
+  KEYS[3] claims   hash: claimId -> claim record (JSON)
+  KEYS[4] pending  zset: claimId scored by claimedAt; claims not yet confirmed in Postgres
+  KEYS[5] idem     string: claim id an Idempotency-Key produced (touched only when ARGV[6] ~= '')
+
+  ARGV[1] campaignId
+  ARGV[2] userId
+  ARGV[3] claimId       fresh id, stored only on success
+  ARGV[4] couponCode    fresh code, stored only on success
+  ARGV[5] now           epoch ms
+  ARGV[6] idempotency key, or '' for none
+  ARGV[7] idempotency ttl in seconds
+
+  Returns
+    { 1, record }   claimed: stock decremented, user recorded, pending record written
+    { 2, record }   the Idempotency-Key already produced this claim: its original record
+    { -1 }          campaign not found
+    { -2 }          not started       { -3 } ended        { -4 } paused
+    { -5, ids }     per-user limit reached; ids = the user's claim ids, comma-separated
+    { -6 }          sold out
+    { -7 }          campaign is being rebuilt from Postgres; retry shortly
+]]
+local meta = redis.call('HMGET', KEYS[1], 'perUserLimit', 'startsAt', 'endsAt', 'paused', 'remaining', 'status')
+local perUserLimit = tonumber(meta[1])
+if not perUserLimit then return { -1 } end
+if meta[6] == 'rebuilding' then return { -7 } end
+
+local idemKey = ARGV[6]
+if idemKey ~= '' then
+  local earlier = redis.call('GET', KEYS[5])
+  if earlier then
+    local record = redis.call('HGET', KEYS[3], earlier)
+    if record then return { 2, record } end
+  end
+end
+
+local now = tonumber(ARGV[5])
+if now < tonumber(meta[2]) then return { -2 } end
+if now >= tonumber(meta[3]) then return { -3 } end
+if meta[4] == '1' then return { -4 } end
+
+local userId = ARGV[2]
+local ids = redis.call('HGET', KEYS[2], userId)
+local count = 0
+if ids then
+  local _, commas = string.gsub(ids, ',', '')
+  count = commas + 1
+end
+if count >= perUserLimit then return { -5, ids } end
+
+if tonumber(meta[5]) <= 0 then return { -6 } end
+
+local claimId = ARGV[3]
+redis.call('HINCRBY', KEYS[1], 'remaining', -1)
+redis.call('HINCRBY', KEYS[1], 'claimed', 1)
+if ids then
+  redis.call('HSET', KEYS[2], userId, ids .. ',' .. claimId)
+else
+  redis.call('HSET', KEYS[2], userId, claimId)
+end
+local record = cjson.encode({
+  id = claimId,
+  campaignId = ARGV[1],
+  userId = userId,
+  couponCode = ARGV[4],
+  claimedAt = now,
+  ordinal = count + 1,
+  idempotencyKey = idemKey ~= '' and idemKey or nil,
+})
+redis.call('HSET', KEYS[3], claimId, record)
+redis.call('ZADD', KEYS[4], now, claimId)
+if idemKey ~= '' then
+  redis.call('SET', KEYS[5], claimId, 'EX', tonumber(ARGV[7]))
+end
+return { 1, record }

@@ -1,0 +1,65 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/**
+ * HS256 JSON Web Tokens, verified with node:crypto directly (synchronous and a few microseconds, which
+ * matters on a path that answers tens of thousands of requests per second).
+ */
+export type VerifyResult = { ok: true; sub: string; exp?: number } | { ok: false; reason: string };
+
+const HEADER = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
+const LEEWAY_SECONDS = 5;
+const MAX_SUB_LENGTH = 128;
+
+function b64url(input: string | Buffer): string {
+  return Buffer.from(input).toString('base64url');
+}
+
+function sign(data: string, secret: string): Buffer {
+  return createHmac('sha256', secret).update(data).digest();
+}
+
+export function signJwt(
+  claims: { sub: string; exp?: number; iat?: number; [k: string]: unknown },
+  secret: string,
+): string {
+  const payload = b64url(JSON.stringify(claims));
+  return `${HEADER}.${payload}.${sign(`${HEADER}.${payload}`, secret).toString('base64url')}`;
+}
+
+export function verifyJwt(
+  token: string,
+  secret: string,
+  nowSeconds: number = Date.now() / 1000,
+): VerifyResult {
+  const parts = token.split('.');
+  if (parts.length !== 3) return { ok: false, reason: 'malformed token' };
+  const [h, p, s] = parts as [string, string, string];
+  let header: { alg?: unknown };
+  let payload: { sub?: unknown; exp?: unknown; nbf?: unknown };
+  try {
+    header = JSON.parse(Buffer.from(h, 'base64url').toString('utf8'));
+    payload = JSON.parse(Buffer.from(p, 'base64url').toString('utf8'));
+  } catch {
+    return { ok: false, reason: 'malformed token' };
+  }
+  if (header === null || typeof header !== 'object' || header.alg !== 'HS256') {
+    return { ok: false, reason: 'unsupported algorithm' };
+  }
+  const given = Buffer.from(s, 'base64url');
+  const expected = sign(`${h}.${p}`, secret);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    return { ok: false, reason: 'bad signature' };
+  }
+  if (payload === null || typeof payload !== 'object') return { ok: false, reason: 'malformed token' };
+  const { sub, exp, nbf } = payload;
+  if (typeof sub !== 'string' || sub.length === 0 || sub.length > MAX_SUB_LENGTH) {
+    return { ok: false, reason: 'sub must be a string of 1 to 128 characters' };
+  }
+  if (exp !== undefined && (typeof exp !== 'number' || nowSeconds > exp + LEEWAY_SECONDS)) {
+    return { ok: false, reason: 'token expired' };
+  }
+  if (nbf !== undefined && (typeof nbf !== 'number' || nowSeconds + LEEWAY_SECONDS < nbf)) {
+    return { ok: false, reason: 'token not yet valid' };
+  }
+  return exp === undefined ? { ok: true, sub } : { ok: true, sub, exp };
+}

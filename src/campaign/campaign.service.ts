@@ -1,0 +1,158 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { campaignId as newCampaignId } from '../claim/ids.ts';
+import type { CampaignsRepo } from '../db/campaigns.repo.ts';
+import { toDefinition } from '../db/campaigns.repo.ts';
+import type { ClaimsRepo } from '../db/claims.repo.ts';
+import type { CampaignRow } from '../db/schema.ts';
+import { campaignKeys } from '../redis/keys.ts';
+import { AppError, UnavailableError } from '../shared/errors.ts';
+import { viaPostgres, viaRedis } from '../shared/infra-errors.ts';
+import type { CampaignLoader } from './campaign.loader.ts';
+import { initCampaignInRedis } from './campaign.loader.ts';
+import type { CreateCampaignInput } from './campaign.schema.ts';
+import {
+  type CampaignState,
+  campaignState,
+  type LiveCampaign,
+  liveFields,
+  parseLiveCampaign,
+} from './campaign.ts';
+
+export interface PublicCampaign {
+  id: string;
+  name: string;
+  startsAt: string;
+  endsAt: string;
+  state: CampaignState;
+  totalStock: number;
+  remaining: number;
+  perUserLimit: number;
+}
+
+export interface AdminCampaign {
+  id: string;
+  name: string;
+  totalStock: number;
+  perUserLimit: number;
+  startsAt: string;
+  endsAt: string;
+  paused: boolean;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function adminView(row: CampaignRow): AdminCampaign {
+  return {
+    id: row.id,
+    name: row.name,
+    totalStock: row.totalStock,
+    perUserLimit: row.perUserLimit,
+    startsAt: row.startsAt.toISOString(),
+    endsAt: row.endsAt.toISOString(),
+    paused: row.paused,
+    version: row.version,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+export interface CampaignServiceDeps {
+  redis: Redis;
+  keyPrefix: string;
+  campaigns: CampaignsRepo;
+  claims: ClaimsRepo;
+  loader: CampaignLoader;
+  queue: Queue;
+  now?: () => number;
+}
+
+const notFound = (id: string) => new AppError('campaign_not_found', `campaign ${id} does not exist`);
+
+export function createCampaignService(deps: CampaignServiceDeps) {
+  const now = deps.now ?? Date.now;
+
+  /** The live copy from Redis; a campaign Postgres has but Redis lost answers 503 while it is restored. */
+  const live = async (id: string): Promise<LiveCampaign> => {
+    const values = await viaRedis(deps.redis.hmget(campaignKeys(deps.keyPrefix, id).meta, ...liveFields));
+    const campaign = parseLiveCampaign(id, values);
+    if (campaign && !campaign.rebuilding) return campaign;
+    if (campaign?.rebuilding || (await deps.loader.campaignMissing(id))) {
+      throw new UnavailableError('redis');
+    }
+    throw notFound(id);
+  };
+
+  return {
+    live,
+
+    /** Postgres first (the source of truth), then the live copy in Redis. */
+    async create(input: CreateCampaignInput): Promise<AdminCampaign> {
+      const row = await viaPostgres(
+        deps.campaigns.insert({
+          id: input.id ?? newCampaignId(),
+          name: input.name,
+          totalStock: input.totalStock,
+          perUserLimit: input.perUserLimit,
+          startsAt: input.startsAt,
+          endsAt: input.endsAt,
+        }),
+      );
+      if (!row) throw new AppError('campaign_exists', `campaign ${input.id} already exists`);
+      deps.loader.forget(row.id);
+      // If this fails the row stays; the first request for the campaign loads it from Postgres.
+      await initCampaignInRedis(deps.redis, deps.keyPrefix, toDefinition(row));
+      return adminView(row);
+    },
+
+    async publicView(id: string): Promise<PublicCampaign> {
+      const c = await live(id);
+      return {
+        id: c.id,
+        name: c.name,
+        startsAt: new Date(c.startsAt).toISOString(),
+        endsAt: new Date(c.endsAt).toISOString(),
+        state: campaignState(c, now()),
+        totalStock: c.totalStock,
+        remaining: c.remaining,
+        perUserLimit: c.perUserLimit,
+      };
+    },
+
+    async get(id: string): Promise<AdminCampaign> {
+      const row = await viaPostgres(deps.campaigns.find(id));
+      if (!row) throw notFound(id);
+      return adminView(row);
+    },
+
+    async list(): Promise<AdminCampaign[]> {
+      return (await viaPostgres(deps.campaigns.list())).map(adminView);
+    },
+
+    async stats(id: string) {
+      const c = await live(id);
+      const [persisted, pending, counts] = await Promise.all([
+        viaPostgres(deps.claims.countByCampaign(id)),
+        viaRedis(deps.redis.zcard(campaignKeys(deps.keyPrefix, id).pending)),
+        viaRedis(deps.queue.getJobCounts('waiting', 'active', 'delayed', 'failed')),
+      ]);
+      return {
+        id,
+        totalStock: c.totalStock,
+        remaining: c.remaining,
+        claimed: c.claimed,
+        persisted,
+        pending,
+        queue: {
+          waiting: counts.waiting ?? 0,
+          active: counts.active ?? 0,
+          delayed: counts.delayed ?? 0,
+          failed: counts.failed ?? 0,
+        },
+      };
+    },
+  };
+}
+
+export type CampaignService = ReturnType<typeof createCampaignService>;

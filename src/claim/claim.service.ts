@@ -1,0 +1,74 @@
+import type { Redis } from 'ioredis';
+import type { PersistProducer } from '../queue/persist.queue.ts';
+import { campaignKeys } from '../redis/keys.ts';
+import { viaRedis } from '../shared/infra-errors.ts';
+import { type ClaimOutcome, type ClaimView, claimView, outcomeFromScript, parseRecord } from './claim.ts';
+import { couponCode, uuidv7 } from './ids.ts';
+
+export interface ClaimServiceDeps {
+  redis: Redis;
+  keyPrefix: string;
+  idempotencyTtlSeconds: number;
+  producer: Pick<PersistProducer, 'submit'>;
+  /** Called when Redis does not know the campaign: true when Postgres has it (it is being restored). */
+  campaignMissing: (campaignId: string) => Promise<boolean>;
+  now?: () => number;
+}
+
+export interface ClaimRequest {
+  campaignId: string;
+  userId: string;
+  idempotencyKey?: string | undefined;
+}
+
+export function createClaimService(deps: ClaimServiceDeps) {
+  const now = deps.now ?? Date.now;
+
+  return {
+    /** One round trip to Redis decides the claim; an accepted claim is then handed to the queue. */
+    async claim(req: ClaimRequest): Promise<ClaimOutcome> {
+      const keys = campaignKeys(deps.keyPrefix, req.campaignId);
+      const idemKey = req.idempotencyKey ?? '';
+      const at = now();
+      const reply = await viaRedis(
+        deps.redis.fsClaim(
+          keys.meta,
+          keys.users,
+          keys.claims,
+          keys.pending,
+          keys.idem(req.userId, idemKey),
+          req.campaignId,
+          req.userId,
+          uuidv7(at),
+          couponCode(),
+          at,
+          idemKey,
+          deps.idempotencyTtlSeconds,
+        ),
+      );
+      const outcome = outcomeFromScript(reply);
+      if (outcome.kind === 'claimed') deps.producer.submit(outcome.claim);
+      if (outcome.kind === 'not_found' && (await deps.campaignMissing(req.campaignId)))
+        return { kind: 'rebuilding' };
+      return outcome;
+    },
+
+    /** The user's claims in a campaign, newest state from Redis; null when the campaign is unknown. */
+    async listMine(campaignId: string, userId: string): Promise<ClaimView[] | 'rebuilding' | null> {
+      const keys = campaignKeys(deps.keyPrefix, campaignId);
+      const reply = await viaRedis(
+        deps.redis.fsUserClaims(keys.meta, keys.users, keys.claims, keys.pending, userId),
+      );
+      if (reply[0] === -1) return (await deps.campaignMissing(campaignId)) ? 'rebuilding' : null;
+      const views: ClaimView[] = [];
+      for (let i = 1; i + 1 < reply.length; i += 2) {
+        views.push(
+          claimView(parseRecord(String(reply[i])), Number(reply[i + 1]) === 1 ? 'pending' : 'persisted'),
+        );
+      }
+      return views;
+    },
+  };
+}
+
+export type ClaimService = ReturnType<typeof createClaimService>;

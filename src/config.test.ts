@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+describe('loadConfig', () => {
+  it('has defaults that run on a local machine', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ PORT: 3000, ROLE: 'all', REDIS_URL: 'redis://127.0.0.1:6379' });
+    expect(c.DATABASE_URL).toBe('postgres://postgres@127.0.0.1:5432/flashsale');
+  });
+
+  it('reports every invalid setting at once', () => {
+    expect(() => loadConfig({ PORT: 'x', ROLE: 'boss' })).toThrow(/PORT[\s\S]*ROLE/);
+  });
+
+  it('refuses to run production with the development secrets', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
+    expect(() =>
+      loadConfig({ NODE_ENV: 'production', ADMIN_TOKEN: 'a'.repeat(24), JWT_SECRET: 'short' }),
+    ).toThrow(/JWT_SECRET/);
+    expect(
+      loadConfig({ NODE_ENV: 'production', ADMIN_TOKEN: 'a'.repeat(24), JWT_SECRET: 'b'.repeat(32) })
+        .NODE_ENV,
+    ).toBe('production');
+  });
+});

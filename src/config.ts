@@ -1,0 +1,69 @@
+import { z } from 'zod';
+
+const DEV_ADMIN_TOKEN = 'dev-admin-token';
+const DEV_JWT_SECRET = 'dev-jwt-secret-change-me';
+
+const roles = ['all', 'api', 'worker'] as const;
+export type Role = (typeof roles)[number];
+
+const int = (min: number, fallback: number) => z.coerce.number().int().min(min).default(fallback);
+
+/** Every setting the service reads from the environment, in one schema, read once at start. */
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  ROLE: z.enum(roles).default('all'),
+  REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
+  DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/flashsale'),
+  ADMIN_TOKEN: z.string().min(1).default(DEV_ADMIN_TOKEN),
+  JWT_SECRET: z.string().min(1).default(DEV_JWT_SECRET),
+  RECONCILE_EVERY_MS: int(1000, 60_000),
+  /** Key namespace in Redis; lets several deployments (or test files) share one Redis. */
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9_-]{1,32}$/)
+    .default('fs'),
+  /** How long an Idempotency-Key is remembered. */
+  IDEMPOTENCY_TTL_SECONDS: int(60, 86_400),
+  /** Claims a single user may attempt per second on one API instance before 429. */
+  RATE_LIMIT_PER_SECOND: int(1, 20),
+  /** Accepted claims are handed to the queue in batches of at most this many... */
+  ENQUEUE_BATCH_MAX: int(1, 200),
+  /** ...or after this many milliseconds, whichever comes first. */
+  ENQUEUE_FLUSH_MS: int(0, 2),
+  /** Persist jobs one worker process runs at once; their claims are merged into shared INSERTs. */
+  WORKER_CONCURRENCY: int(1, 8),
+  /** Largest multi-row INSERT the worker sends. */
+  PERSIST_BATCH_MAX: int(1, 1000),
+  /** A pending claim older than this is considered lost in transit by the reconciler. */
+  PENDING_GRACE_MS: int(0, 30_000),
+  /** A Redis command on the request path that takes longer than this fails (503). */
+  REDIS_COMMAND_TIMEOUT_MS: int(10, 500),
+  SHUTDOWN_TIMEOUT_MS: int(100, 15_000),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export type Config = Readonly<z.infer<typeof schema>>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment (or any record of strings) into a Config; throws ConfigError with every problem. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const config = parsed.data;
+  if (config.NODE_ENV === 'production') {
+    if (config.ADMIN_TOKEN === DEV_ADMIN_TOKEN || config.ADMIN_TOKEN.length < 24) {
+      throw new ConfigError('production needs ADMIN_TOKEN set to a secret of at least 24 characters');
+    }
+    if (config.JWT_SECRET === DEV_JWT_SECRET || config.JWT_SECRET.length < 32) {
+      throw new ConfigError('production needs JWT_SECRET set to a secret of at least 32 characters');
+    }
+  }
+  return Object.freeze(config);
+}

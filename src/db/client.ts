@@ -1,0 +1,26 @@
+import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import * as schema from './schema.ts';
+
+export type Db = PostgresJsDatabase<typeof schema>;
+
+export interface Database {
+  readonly db: Db;
+  readonly sql: postgres.Sql;
+  close(): Promise<void>;
+}
+
+export function createDatabase(url: string, opts: { max?: number; name?: string } = {}): Database {
+  const sql = postgres(url, {
+    max: opts.max ?? 10,
+    connect_timeout: 5,
+    idle_timeout: 30,
+    onnotice: () => {},
+    connection: { application_name: opts.name ?? 'flashsale' },
+  });
+  return {
+    db: drizzle({ client: sql, schema }),
+    sql,
+    close: () => sql.end({ timeout: 5 }),
+  };
+}

@@ -1,0 +1,82 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: 'date' });
+
+/** Campaign definitions. Postgres is their source of truth; Redis holds a live copy plus the counters. */
+export const campaigns = pgTable(
+  'campaigns',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    totalStock: integer('total_stock').notNull(),
+    perUserLimit: integer('per_user_limit').notNull().default(1),
+    startsAt: ts('starts_at').notNull(),
+    endsAt: ts('ends_at').notNull(),
+    paused: boolean('paused').notNull().default(false),
+    version: integer('version').notNull().default(1),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    check('campaigns_total_stock_nonnegative', sql`${t.totalStock} >= 0`),
+    check('campaigns_per_user_limit_positive', sql`${t.perUserLimit} >= 1`),
+    check('campaigns_window_ordered', sql`${t.endsAt} > ${t.startsAt}`),
+  ],
+);
+
+/**
+ * The ledger of acknowledged claims. The database itself refuses a duplicate: the claim id, the coupon
+ * code and (campaign, user, ordinal) are each unique, where ordinal is the user's n-th claim (1..limit).
+ */
+export const claims = pgTable(
+  'claims',
+  {
+    id: uuid('id').primaryKey(),
+    campaignId: text('campaign_id')
+      .notNull()
+      .references(() => campaigns.id),
+    userId: text('user_id').notNull(),
+    ordinal: integer('ordinal').notNull(),
+    couponCode: text('coupon_code').notNull(),
+    idempotencyKey: text('idempotency_key'),
+    claimedAt: ts('claimed_at').notNull(),
+    persistedAt: ts('persisted_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('claims_coupon_code_uq').on(t.couponCode),
+    uniqueIndex('claims_campaign_user_ordinal_uq').on(t.campaignId, t.userId, t.ordinal),
+    check('claims_ordinal_positive', sql`${t.ordinal} >= 1`),
+  ],
+);
+
+/** One row per reconciler run: what it found and what it repaired. */
+export const reconciliationRuns = pgTable(
+  'reconciliation_runs',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    trigger: text('trigger').notNull(),
+    campaignId: text('campaign_id'),
+    startedAt: ts('started_at').notNull(),
+    finishedAt: ts('finished_at').notNull(),
+    ok: boolean('ok').notNull(),
+    report: jsonb('report').notNull(),
+  },
+  (t) => [index('reconciliation_runs_started_at_idx').on(t.startedAt)],
+);
+
+export type CampaignRow = typeof campaigns.$inferSelect;
+export type ClaimRow = typeof claims.$inferSelect;
+export type NewClaimRow = typeof claims.$inferInsert;

@@ -1,0 +1,54 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import type { CampaignService } from '../campaign/campaign.service.ts';
+import type { ClaimService } from '../claim/claim.service.ts';
+import { AppError } from '../shared/errors.ts';
+import type { Logger } from '../shared/logger.ts';
+import type { AppEnv } from './env.ts';
+import { errorBody, handleError } from './errors.ts';
+import { adminRoutes } from './routes/admin.routes.ts';
+import { campaignsRoutes } from './routes/campaigns.routes.ts';
+import { claimsRoutes } from './routes/claims.routes.ts';
+import { healthRoutes, type Readiness } from './routes/health.routes.ts';
+
+export interface AppDeps {
+  claims: ClaimService;
+  campaigns: CampaignService;
+  readiness: Readiness;
+  log: Logger;
+  adminToken: string;
+  jwtSecret: string;
+  ratePerSecond: number;
+}
+
+const MAX_BODY_BYTES = 16 * 1024;
+
+export function createApp(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+  app.onError(handleError(deps.log));
+  app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
+  app.use(requestId());
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new AppError('payload_too_large', `the body must be at most ${MAX_BODY_BYTES} bytes`);
+      },
+    }),
+  );
+
+  app.route('/', healthRoutes(deps.readiness));
+  // Minimal JSON route with no dependencies: the reference the benchmark measures the claim path against.
+  app.get('/v1/ping', (c) => c.json({ ok: true }));
+  app.route('/v1', campaignsRoutes(deps));
+  app.route(
+    '/v1',
+    claimsRoutes({ claims: deps.claims, jwtSecret: deps.jwtSecret, ratePerSecond: deps.ratePerSecond }),
+  );
+  app.route('/v1/admin', adminRoutes({ campaigns: deps.campaigns, adminToken: deps.adminToken }));
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

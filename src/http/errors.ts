@@ -1,0 +1,51 @@
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { AppError, type ErrorCode } from '../shared/errors.ts';
+import type { Logger } from '../shared/logger.ts';
+
+/** The one place an error code becomes an HTTP status. */
+export const statusOf: Record<ErrorCode, ContentfulStatusCode> = {
+  invalid_request: 400,
+  unauthorized: 401,
+  campaign_not_active: 403,
+  campaign_not_found: 404,
+  not_found: 404,
+  already_claimed: 409,
+  campaign_exists: 409,
+  insufficient_stock: 409,
+  sold_out: 410,
+  precondition_failed: 412,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  precondition_required: 428,
+  rate_limited: 429,
+  internal_error: 500,
+  unavailable: 503,
+};
+
+export function errorBody(code: ErrorCode, message: string, extra: Record<string, unknown> = {}) {
+  return { error: { code, message, ...extra } };
+}
+
+export function errorResponse(c: Context, err: AppError): Response {
+  for (const [name, value] of Object.entries(err.headers)) c.header(name, value);
+  return c.json(errorBody(err.code, err.message, err.extra), statusOf[err.code]);
+}
+
+/** app.onError: expected errors keep their code; anything else is logged with the request id and is a 500. */
+export function handleError(log: Logger) {
+  return function onError(err: Error, c: Context): Response {
+    if (err instanceof AppError) {
+      if (err.code === 'unavailable')
+        log.warn('dependency unavailable', { requestId: c.get('requestId'), err });
+      return errorResponse(c, err);
+    }
+    log.error('unhandled error', {
+      requestId: c.get('requestId'),
+      method: c.req.method,
+      path: c.req.path,
+      err,
+    });
+    return c.json(errorBody('internal_error', 'internal error'), 500);
+  };
+}

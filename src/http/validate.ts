@@ -1,0 +1,56 @@
+import type { Context } from 'hono';
+import { z } from 'zod';
+import { CAMPAIGN_ID } from '../campaign/campaign.ts';
+import { AppError } from '../shared/errors.ts';
+
+function invalid(message: string, issues?: z.core.$ZodIssue[]): AppError {
+  const details = issues?.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  return new AppError('invalid_request', message, details ? { details } : {});
+}
+
+/**
+ * Reads a JSON body and validates it. An empty body counts as `{}` when `allowEmpty`, so a claim can be
+ * posted without one. Malformed JSON, a non-JSON content type, wrong types and unknown fields are 400s.
+ */
+export async function readJson<S extends z.ZodType>(
+  c: Context,
+  schema: S,
+  opts: { allowEmpty?: boolean } = {},
+): Promise<z.output<S>> {
+  const text = await c.req.text();
+  let value: unknown = {};
+  if (text.trim().length > 0) {
+    const type = c.req.header('content-type') ?? '';
+    if (!/^application\/([a-z.+-]*\+)?json\b/i.test(type)) {
+      throw new AppError('unsupported_media_type', 'send the body as application/json');
+    }
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw invalid('body is not valid JSON');
+    }
+  } else if (!opts.allowEmpty) {
+    throw invalid('a JSON body is required');
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw invalid('body does not match the expected shape', parsed.error.issues);
+  return parsed.data;
+}
+
+export function campaignIdParam(c: Context): string {
+  const id = c.req.param('id') ?? '';
+  if (!CAMPAIGN_ID.test(id)) throw invalid('campaign id must match [a-z0-9][a-z0-9-]{0,63}');
+  return id;
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
+
+export function idempotencyKeyHeader(c: Context): string | undefined {
+  const key = c.req.header('idempotency-key');
+  if (key === undefined) return undefined;
+  if (!IDEMPOTENCY_KEY.test(key)) throw invalid('Idempotency-Key must be 1 to 128 visible ASCII characters');
+  return key;
+}
+
+/** The body of a claim: nothing is required, and nothing unknown is accepted. */
+export const emptyBody = z.strictObject({});

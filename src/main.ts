@@ -1,0 +1,48 @@
+import { ConfigError, loadConfig } from './config.ts';
+import { migrateDatabase } from './db/migrate.ts';
+import { startRuntime } from './runtime.ts';
+import { createLogger } from './shared/logger.ts';
+
+/** The single entry point: `ROLE=all|api|worker`. Signal handlers live here and nowhere else. */
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(config.LOG_LEVEL, { role: config.ROLE, pid: process.pid });
+  await migrateDatabase(config.DATABASE_URL);
+  const runtime = await startRuntime(config, log);
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('shutting down', { signal });
+    const hardExit = setTimeout(() => {
+      log.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_MS + 5_000);
+    hardExit.unref();
+    runtime.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error('shutdown failed', { err });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('unhandledRejection', (err) => log.error('unhandled rejection', { err }));
+}
+
+main().catch((err: unknown) => {
+  console.error('failed to start:', err);
+  process.exit(1);
+});

@@ -1,0 +1,42 @@
+/**
+ * Every Redis key name is built here. All keys of one campaign share the hash tag `{c:<id>}`, so each
+ * script touches a single slot and the layout runs unchanged on Redis Cluster.
+ */
+export interface CampaignKeys {
+  /** hash: definition (name, totalStock, perUserLimit, startsAt, endsAt, paused, version) and counters (remaining, claimed) */
+  readonly meta: string;
+  /** hash: userId -> comma-separated ids of that user's claims */
+  readonly users: string;
+  /** hash: claimId -> claim record (JSON) */
+  readonly claims: string;
+  /** sorted set: claimId scored by claimedAt (ms), for claims not yet confirmed in Postgres */
+  readonly pending: string;
+  /** string key remembering which claim an Idempotency-Key of a user produced */
+  idem(userId: string, key: string): string;
+}
+
+export function campaignTag(campaignId: string): string {
+  return `{c:${campaignId}}`;
+}
+
+export function campaignKeys(prefix: string, campaignId: string): CampaignKeys {
+  const base = `${prefix}:${campaignTag(campaignId)}`;
+  return {
+    meta: `${base}:meta`,
+    users: `${base}:users`,
+    claims: `${base}:claims`,
+    pending: `${base}:pending`,
+    // Length-prefixing the user id keeps (user "a:b", key "c") apart from (user "a", key "b:c").
+    idem: (userId, key) => `${base}:idem:${userId.length}:${userId}:${key}`,
+  };
+}
+
+/** Pattern matching every key of every campaign under a prefix (for SCAN; not a hot path). */
+export function allCampaignKeysPattern(prefix: string): string {
+  return `${prefix}:{c:*}:*`;
+}
+
+/** BullMQ prefix: a hash tag of its own so the queue's keys share one slot on a cluster. */
+export function queuePrefix(prefix: string): string {
+  return `{${prefix}-q}`;
+}

@@ -1,0 +1,132 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClaimCode } from '../claim/claim.ts';
+import { createTestEnv, type TestEnv } from '../testing/harness.ts';
+import { scriptClaim, seedCampaign } from '../testing/lua.ts';
+import { campaignKeys } from './keys.ts';
+import { type ScriptName, scriptDefs, scriptSource } from './scripts.ts';
+
+let env: TestEnv;
+let prefix: string;
+
+beforeAll(async () => {
+  env = await createTestEnv('scripts');
+  prefix = env.config.REDIS_PREFIX;
+});
+afterAll(() => env.cleanup());
+
+describe('lua scripts', () => {
+  it('compile in Redis, hash as ioredis expects, and declare the KEYS count their caller passes', async () => {
+    const redis = env.redis();
+    for (const name of Object.keys(scriptDefs) as ScriptName[]) {
+      const lua = scriptSource(name);
+      const sha = (await redis.script('LOAD', lua)) as string;
+      expect(sha, name).toBe(createHash('sha1').update(lua).digest('hex'));
+      const header = lua.slice(0, lua.indexOf(']]'));
+      const declared = new Set(header.match(/KEYS\[\d+\]/g));
+      expect(declared.size, `${name}: KEYS listed in its header`).toBe(scriptDefs[name].keys);
+    }
+  });
+
+  it('survives SCRIPT FLUSH (ioredis falls back to EVAL)', async () => {
+    const redis = env.redis();
+    await seedCampaign(redis, prefix, 'flush', { stock: 2 });
+    await redis.script('FLUSH');
+    expect((await scriptClaim(redis, prefix, 'flush', 'u1'))[0]).toBe(ClaimCode.Claimed);
+  });
+});
+
+describe('claim.lua under real concurrency', () => {
+  it('2,000 distinct users on stock 500 over 8 connections: exactly 500 win, none twice', async () => {
+    const conns: Redis[] = Array.from({ length: 8 }, () => env.redis());
+    await seedCampaign(conns[0]!, prefix, 'race', { stock: 500 });
+    const replies = await Promise.all(
+      Array.from({ length: 2_000 }, (_, i) =>
+        scriptClaim(conns[i % conns.length]!, prefix, 'race', `user-${i}`),
+      ),
+    );
+    const winners = replies.filter((r) => r[0] === ClaimCode.Claimed).map((r) => JSON.parse(r[1]!).userId);
+    expect(winners).toHaveLength(500);
+    expect(new Set(winners).size).toBe(500);
+    expect(replies.filter((r) => r[0] === ClaimCode.SoldOut)).toHaveLength(1_500);
+    const keys = campaignKeys(prefix, 'race');
+    const redis = conns[0]!;
+    expect(await redis.hmget(keys.meta, 'remaining', 'claimed', 'totalStock')).toEqual(['0', '500', '500']);
+    expect(await redis.hlen(keys.users)).toBe(500);
+    expect(await redis.hlen(keys.claims)).toBe(500);
+    expect(await redis.zcard(keys.pending)).toBe(500);
+  });
+
+  it('the seed experiment: 10 concurrent workers x 10 claims on stock 110 leave exactly 10', async () => {
+    const conns = Array.from({ length: 10 }, () => env.redis());
+    await seedCampaign(conns[0]!, prefix, 'seed', { stock: 110 });
+    await Promise.all(
+      conns.map(async (conn, w) => {
+        for (let i = 0; i < 10; i++) {
+          expect((await scriptClaim(conn, prefix, 'seed', `w${w}-u${i}`))[0]).toBe(ClaimCode.Claimed);
+        }
+      }),
+    );
+    expect(await conns[0]!.hget(campaignKeys(prefix, 'seed').meta, 'remaining')).toBe('10');
+  });
+
+  it('one user racing on many connections with limit 3 gets exactly 3', async () => {
+    const conns = Array.from({ length: 6 }, () => env.redis());
+    await seedCampaign(conns[0]!, prefix, 'limit3', { stock: 100, perUserLimit: 3 });
+    const replies = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => scriptClaim(conns[i % 6]!, prefix, 'limit3', 'greedy')),
+    );
+    const won = replies.filter((r) => r[0] === ClaimCode.Claimed).map((r) => JSON.parse(r[1]!));
+    expect(won.map((c) => c.ordinal).sort()).toEqual([1, 2, 3]);
+    const refused = replies.filter((r) => r[0] === ClaimCode.LimitReached);
+    expect(refused).toHaveLength(57);
+    expect(refused[0]![1]!.split(',').sort()).toEqual(won.map((c) => c.id).sort());
+  });
+});
+
+describe('claim.lua decisions', () => {
+  it('checks window, pause, limit, stock in that order, and changes nothing when it refuses', async () => {
+    const redis = env.redis();
+    const now = Date.now();
+    await seedCampaign(redis, prefix, 'early', { stock: 1, startsAt: now + 60_000 });
+    await seedCampaign(redis, prefix, 'late', { stock: 1, startsAt: now - 120_000, endsAt: now - 60_000 });
+    await seedCampaign(redis, prefix, 'paused', { stock: 1, paused: true });
+    await seedCampaign(redis, prefix, 'one', { stock: 1 });
+    expect(await scriptClaim(redis, prefix, 'nope', 'u')).toEqual([ClaimCode.NotFound]);
+    expect(await scriptClaim(redis, prefix, 'early', 'u')).toEqual([ClaimCode.NotStarted]);
+    expect(await scriptClaim(redis, prefix, 'late', 'u')).toEqual([ClaimCode.Ended]);
+    expect(await scriptClaim(redis, prefix, 'paused', 'u')).toEqual([ClaimCode.Paused]);
+    expect((await scriptClaim(redis, prefix, 'one', 'u'))[0]).toBe(ClaimCode.Claimed);
+    // Already holding one beats sold out: the user learns they have it.
+    expect((await scriptClaim(redis, prefix, 'one', 'u'))[0]).toBe(ClaimCode.LimitReached);
+    expect(await scriptClaim(redis, prefix, 'one', 'v')).toEqual([ClaimCode.SoldOut]);
+    for (const id of ['early', 'late', 'paused']) {
+      const keys = campaignKeys(prefix, id);
+      expect(await redis.hmget(keys.meta, 'remaining', 'claimed')).toEqual(['1', '0']);
+      expect(await redis.exists(keys.users, keys.claims, keys.pending)).toBe(0);
+    }
+    expect(
+      await redis.exists(...Object.values(campaignKeys(prefix, 'nope')).filter((k) => typeof k === 'string')),
+    ).toBe(0);
+  });
+
+  it('replays an Idempotency-Key with the original record, even after the campaign sold out or paused', async () => {
+    const redis = env.redis();
+    await seedCampaign(redis, prefix, 'idem', { stock: 1 });
+    const first = await scriptClaim(redis, prefix, 'idem', 'u', 'key-1');
+    expect(first[0]).toBe(ClaimCode.Claimed);
+    await redis.hset(campaignKeys(prefix, 'idem').meta, 'paused', '1');
+    const again = await scriptClaim(redis, prefix, 'idem', 'u', 'key-1');
+    expect(again).toEqual([ClaimCode.Replayed, first[1]]);
+    // The same key of another user is another key.
+    expect(await scriptClaim(redis, prefix, 'idem', 'v', 'key-1')).toEqual([ClaimCode.Paused]);
+  });
+
+  it('holds claims off while a campaign is being rebuilt', async () => {
+    const redis = env.redis();
+    await seedCampaign(redis, prefix, 'rebuild', { stock: 5 });
+    await redis.hset(campaignKeys(prefix, 'rebuild').meta, 'status', 'rebuilding');
+    expect(await scriptClaim(redis, prefix, 'rebuild', 'u')).toEqual([ClaimCode.Rebuilding]);
+  });
+});

@@ -1,0 +1,82 @@
+import type { Server } from 'node:http';
+import { serve } from '@hono/node-server';
+import type { Worker } from 'bullmq';
+import type { Config } from './config.ts';
+import type { Logger } from './shared/logger.ts';
+import { createHttpApp, createServices } from './wiring.ts';
+import { createPersistWorker } from './worker/persist.worker.ts';
+
+export interface Runtime {
+  /** The port the API listens on (when the role serves HTTP). */
+  port?: number;
+  stop(): Promise<void>;
+}
+
+/** Starts the parts of the service the role asks for: `all` = API + worker (+ scheduler), `api`, `worker`. */
+export async function startRuntime(config: Config, log: Logger): Promise<Runtime> {
+  const services = createServices(config, log);
+  const runsApi = config.ROLE !== 'worker';
+  const runsWorker = config.ROLE !== 'api';
+  let accepting = true;
+
+  let worker: Worker | undefined;
+  if (runsWorker) {
+    worker = createPersistWorker({
+      repo: services.repos.claims,
+      redis: services.backgroundRedis,
+      keyPrefix: config.REDIS_PREFIX,
+      log,
+      connection: services.backgroundRedis,
+      queuePrefix: services.queuePrefix,
+      concurrency: config.WORKER_CONCURRENCY,
+      batchMax: config.PERSIST_BATCH_MAX,
+    });
+  }
+
+  let server: Server | undefined;
+  let port: number | undefined;
+  if (runsApi) {
+    const app = createHttpApp(services, () => accepting);
+    server = await new Promise<Server>((resolve) => {
+      const s = serve({ fetch: app.fetch, port: config.PORT, hostname: '0.0.0.0' }, (info) => {
+        port = info.port;
+        resolve(s as Server);
+      });
+    });
+    server.keepAliveTimeout = 65_000;
+    log.info('api listening', { port, role: config.ROLE });
+  }
+  if (worker) log.info('persist worker running', { concurrency: config.WORKER_CONCURRENCY });
+
+  return {
+    port,
+    async stop() {
+      accepting = false;
+      const deadline = Date.now() + config.SHUTDOWN_TIMEOUT_MS;
+      if (server) await closeServer(server, deadline);
+      // Accepted claims still buffered for the queue go out before the connections close.
+      await services.producer.drain();
+      if (worker) await worker.close();
+      await services.close();
+      log.info('stopped cleanly');
+    },
+  };
+}
+
+/**
+ * server.close() waits for in-flight requests, but idle keep-alive sockets would hold it open until the
+ * client's timeout; close those as they go idle, and everything at the deadline.
+ */
+async function closeServer(server: Server, deadline: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const sweep = setInterval(() => {
+    server.closeIdleConnections();
+    if (Date.now() >= deadline) server.closeAllConnections();
+  }, 50);
+  server.closeIdleConnections();
+  try {
+    await closed;
+  } finally {
+    clearInterval(sweep);
+  }
+}

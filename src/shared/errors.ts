@@ -1,0 +1,52 @@
+/**
+ * Stable error codes. They cross process boundaries (HTTP bodies, logs, job failures), so they never
+ * change meaning; http/errors.ts is the one place that maps them to HTTP statuses.
+ */
+export type ErrorCode =
+  | 'invalid_request'
+  | 'unauthorized'
+  | 'campaign_not_active'
+  | 'campaign_not_found'
+  | 'not_found'
+  | 'already_claimed'
+  | 'campaign_exists'
+  | 'insufficient_stock'
+  | 'sold_out'
+  | 'precondition_failed'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'precondition_required'
+  | 'rate_limited'
+  | 'internal_error'
+  | 'unavailable';
+
+/** An expected failure with a stable code; extra fields are merged into the JSON error body. */
+export class AppError extends Error {
+  override name = 'AppError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** A dependency (Redis or Postgres) could not be reached or answered too slowly. */
+export class UnavailableError extends AppError {
+  override name = 'UnavailableError';
+  constructor(
+    readonly dependency: 'redis' | 'postgres',
+    cause?: unknown,
+    retryAfterSeconds = 1,
+  ) {
+    super(
+      'unavailable',
+      `${dependency} is unavailable, retry shortly`,
+      {},
+      { 'Retry-After': String(retryAfterSeconds) },
+    );
+    this.cause = cause;
+  }
+}

@@ -1,0 +1,44 @@
+import { UnavailableError } from './errors.ts';
+
+// Redis replies that mean "not now" rather than "your script is wrong".
+const TRANSIENT_REDIS_REPLY = /^(LOADING|BUSY|OOM|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN|NOREPLICAS)\b/;
+
+/** Runs a Redis call; connection failures, timeouts and transient replies become UnavailableError. */
+export async function viaRedis<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (err) {
+    if (isRedisScriptError(err)) throw err;
+    throw new UnavailableError('redis', err);
+  }
+}
+
+function isRedisScriptError(err: unknown): boolean {
+  return err instanceof Error && err.name === 'ReplyError' && !TRANSIENT_REDIS_REPLY.test(err.message);
+}
+
+/** Runs a Postgres call; connection failures become UnavailableError, SQL errors pass through. */
+export async function viaPostgres<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (err) {
+    if (isPostgresUnavailable(err)) throw new UnavailableError('postgres', err);
+    throw err;
+  }
+}
+
+/** True for errors that mean Postgres could not be reached, as opposed to a statement it refused. */
+export function isPostgresUnavailable(err: unknown): boolean {
+  const e = (err instanceof Error && err.cause ? err.cause : err) as { code?: unknown; errno?: unknown };
+  const code = typeof e?.code === 'string' ? e.code : '';
+  if (/^(08|53|57P)/.test(code)) return true; // connection exception, insufficient resources, shutdown
+  return /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|CONNECT_TIMEOUT|CONNECTION_CLOSED|CONNECTION_ENDED|CONNECTION_DESTROYED)$/.test(
+    code,
+  );
+}
+
+/** Postgres SQLSTATE of an error (drizzle wraps driver errors and keeps them in `cause`). */
+export function sqlState(err: unknown): string | undefined {
+  const e = (err instanceof Error && err.cause ? err.cause : err) as { code?: unknown };
+  return typeof e?.code === 'string' ? e.code : undefined;
+}

@@ -1,0 +1,39 @@
+import { Redis } from 'ioredis';
+import postgres from 'postgres';
+import type { TestProject } from 'vitest/node';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    redisUrl: string;
+    postgresUrl: string;
+  }
+}
+
+/** Fails fast, with a clear message, when the real Redis or Postgres the suite needs is not reachable. */
+export default async function setup(project: TestProject) {
+  const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const postgresUrl = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
+  const redis = new Redis(redisUrl, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (err) {
+    throw new Error(`Redis is not reachable at ${redisUrl} (set TEST_REDIS_URL): ${String(err)}`);
+  } finally {
+    redis.disconnect();
+  }
+  const sql = postgres(`${postgresUrl}/postgres`, { max: 1, connect_timeout: 3, onnotice: () => {} });
+  try {
+    await sql`select 1`;
+  } catch (err) {
+    throw new Error(`Postgres is not reachable at ${postgresUrl} (set TEST_POSTGRES_URL): ${String(err)}`);
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+  project.provide('redisUrl', redisUrl);
+  project.provide('postgresUrl', postgresUrl);
+}

@@ -1,0 +1,141 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { type CampaignLoader, createCampaignLoader } from './campaign/campaign.loader.ts';
+import { type CampaignService, createCampaignService } from './campaign/campaign.service.ts';
+import { type ClaimService, createClaimService } from './claim/claim.service.ts';
+import type { Config } from './config.ts';
+import { type CampaignsRepo, createCampaignsRepo } from './db/campaigns.repo.ts';
+import { type ClaimsRepo, createClaimsRepo } from './db/claims.repo.ts';
+import { createDatabase, type Database } from './db/client.ts';
+import { createApp } from './http/app.ts';
+import type { Readiness } from './http/routes/health.routes.ts';
+import {
+  createPersistProducer,
+  createPersistQueue,
+  type PersistJob,
+  type PersistProducer,
+} from './queue/persist.queue.ts';
+import { createBackgroundRedis, createCommandRedis } from './redis/connections.ts';
+import { queuePrefix } from './redis/keys.ts';
+import type { Logger } from './shared/logger.ts';
+
+/** Everything one process needs, created in one place and closed in reverse order. */
+export interface Services {
+  config: Config;
+  log: Logger;
+  db: Database;
+  /** Request-path connection: fails fast when Redis is away. */
+  redis: Redis;
+  /** Background connection (queue producer, worker bookkeeping): waits for Redis to come back. */
+  backgroundRedis: Redis;
+  queue: Queue<PersistJob>;
+  queuePrefix: string;
+  repos: { campaigns: CampaignsRepo; claims: ClaimsRepo };
+  loader: CampaignLoader;
+  producer: PersistProducer;
+  claims: ClaimService;
+  campaigns: CampaignService;
+  close(): Promise<void>;
+}
+
+export function createServices(config: Config, log: Logger, opts: { dbPoolSize?: number } = {}): Services {
+  const db = createDatabase(config.DATABASE_URL, {
+    max: opts.dbPoolSize ?? 10,
+    name: `flashsale-${config.ROLE}`,
+  });
+  const redis = createCommandRedis(config.REDIS_URL, config.REDIS_COMMAND_TIMEOUT_MS, log);
+  const backgroundRedis = createBackgroundRedis(config.REDIS_URL, log, 'background');
+  const prefix = queuePrefix(config.REDIS_PREFIX);
+  const queue = createPersistQueue(backgroundRedis, prefix);
+  queue.on('error', (err) => log.warn('persist queue error', { err }));
+  const repos = { campaigns: createCampaignsRepo(db.db), claims: createClaimsRepo(db.db) };
+  const loader = createCampaignLoader({
+    redis,
+    keyPrefix: config.REDIS_PREFIX,
+    campaigns: repos.campaigns,
+    claims: repos.claims,
+    log,
+  });
+  const producer = createPersistProducer({
+    queue,
+    batchMax: config.ENQUEUE_BATCH_MAX,
+    flushMs: config.ENQUEUE_FLUSH_MS,
+    log,
+  });
+  const claims = createClaimService({
+    redis,
+    keyPrefix: config.REDIS_PREFIX,
+    idempotencyTtlSeconds: config.IDEMPOTENCY_TTL_SECONDS,
+    producer,
+    campaignMissing: loader.campaignMissing,
+  });
+  const campaigns = createCampaignService({
+    redis,
+    keyPrefix: config.REDIS_PREFIX,
+    campaigns: repos.campaigns,
+    claims: repos.claims,
+    loader,
+    queue,
+  });
+
+  return {
+    config,
+    log,
+    db,
+    redis,
+    backgroundRedis,
+    queue,
+    queuePrefix: prefix,
+    repos,
+    loader,
+    producer,
+    claims,
+    campaigns,
+    async close() {
+      await producer.drain();
+      await loader.settle();
+      await queue.close();
+      redis.disconnect();
+      await backgroundRedis.quit().catch(() => backgroundRedis.disconnect());
+      await db.close();
+    },
+  };
+}
+
+const withTimeout = <T>(p: Promise<T>, ms: number) =>
+  Promise.race([
+    p,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref()),
+  ]);
+
+export function readinessOf(services: Services, accepting: () => boolean): Readiness {
+  return {
+    accepting,
+    async check() {
+      const [redis, postgres] = await Promise.all([
+        withTimeout(services.redis.ping(), 500).then(
+          () => true,
+          () => false,
+        ),
+        withTimeout(services.db.sql`select 1`, 1_000).then(
+          () => true,
+          () => false,
+        ),
+      ]);
+      return { redis, postgres };
+    },
+  };
+}
+
+export function createHttpApp(services: Services, accepting: () => boolean = () => true) {
+  const { config } = services;
+  return createApp({
+    claims: services.claims,
+    campaigns: services.campaigns,
+    readiness: readinessOf(services, accepting),
+    log: services.log,
+    adminToken: config.ADMIN_TOKEN,
+    jwtSecret: config.JWT_SECRET,
+    ratePerSecond: config.RATE_LIMIT_PER_SECOND,
+  });
+}

@@ -18,7 +18,8 @@
 
   Returns
     { 1, record }   claimed: stock decremented, user recorded, pending record written
-    { 2, record }   the Idempotency-Key already produced this claim: its original record
+    { 2, record }   this claim already exists (the Idempotency-Key, or this very claim id, was seen):
+                    its original record; nothing changes
     { -1 }          campaign not found
     { -2 }          not started       { -3 } ended        { -4 } paused
     { -5, ids }     per-user limit reached; ids = the user's claim ids, comma-separated
@@ -39,6 +40,11 @@ if idemKey ~= '' then
   end
 end
 
+-- The same command delivered twice (a client resend) must not claim twice.
+local claimId = ARGV[3]
+local again = redis.call('HGET', KEYS[3], claimId)
+if again then return { 2, again } end
+
 local now = tonumber(ARGV[5])
 if now < tonumber(meta[2]) then return { -2 } end
 if now >= tonumber(meta[3]) then return { -3 } end
@@ -55,7 +61,6 @@ if count >= perUserLimit then return { -5, ids } end
 
 if tonumber(meta[5]) <= 0 then return { -6 } end
 
-local claimId = ARGV[3]
 redis.call('HINCRBY', KEYS[1], 'remaining', -1)
 redis.call('HINCRBY', KEYS[1], 'claimed', 1)
 if ids then

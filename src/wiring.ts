@@ -16,6 +16,7 @@ import {
   type PersistProducer,
 } from './queue/persist.queue.ts';
 import { createBackgroundRedis, createCommandRedis } from './redis/connections.ts';
+import { createRedisGate, type RedisGate } from './redis/gate.ts';
 import { queuePrefix } from './redis/keys.ts';
 import type { Logger } from './shared/logger.ts';
 
@@ -25,7 +26,7 @@ export interface Services {
   log: Logger;
   db: Database;
   /** Request-path connection: fails fast when Redis is away. */
-  redis: Redis;
+  redis: RedisGate;
   /** Background connection (queue producer, worker bookkeeping): waits for Redis to come back. */
   backgroundRedis: Redis;
   queue: Queue<PersistJob>;
@@ -43,7 +44,7 @@ export function createServices(config: Config, log: Logger, opts: { dbPoolSize?:
     max: opts.dbPoolSize ?? 10,
     name: `flashsale-${config.ROLE}`,
   });
-  const redis = createCommandRedis(config.REDIS_URL, config.REDIS_COMMAND_TIMEOUT_MS, log);
+  const redis = createRedisGate(createCommandRedis(config.REDIS_URL, log), config.REDIS_COMMAND_TIMEOUT_MS);
   const backgroundRedis = createBackgroundRedis(config.REDIS_URL, log, 'background');
   const prefix = queuePrefix(config.REDIS_PREFIX);
   const queue = createPersistQueue(backgroundRedis, prefix);
@@ -95,7 +96,7 @@ export function createServices(config: Config, log: Logger, opts: { dbPoolSize?:
       await producer.drain();
       await loader.settle();
       await queue.close();
-      redis.disconnect();
+      redis.client.disconnect();
       await backgroundRedis.quit().catch(() => backgroundRedis.disconnect());
       await db.close();
     },
@@ -113,7 +114,7 @@ export function readinessOf(services: Services, accepting: () => boolean): Readi
     accepting,
     async check() {
       const [redis, postgres] = await Promise.all([
-        withTimeout(services.redis.ping(), 500).then(
+        withTimeout(services.redis.client.ping(), 500).then(
           () => true,
           () => false,
         ),

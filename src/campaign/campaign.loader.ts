@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { CampaignsRepo } from '../db/campaigns.repo.ts';
 import type { ClaimsRepo } from '../db/claims.repo.ts';
+import type { RedisGate } from '../redis/gate.ts';
 import { campaignKeys } from '../redis/keys.ts';
-import { viaPostgres, viaRedis } from '../shared/infra-errors.ts';
+import { viaPostgres } from '../shared/infra-errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { CampaignDefinition } from './campaign.ts';
 
@@ -10,7 +11,7 @@ const ABSENT_CACHE_MS = 1_000;
 const ABSENT_CACHE_MAX = 10_000;
 
 export interface CampaignLoaderDeps {
-  redis: Redis;
+  redis: RedisGate;
   keyPrefix: string;
   campaigns: CampaignsRepo;
   claims: ClaimsRepo;
@@ -25,17 +26,15 @@ export async function initCampaignInRedis(
   keyPrefix: string,
   def: CampaignDefinition,
 ): Promise<boolean> {
-  const loaded = await viaRedis(
-    redis.fsInitCampaign(
-      campaignKeys(keyPrefix, def.id).meta,
-      def.totalStock,
-      def.perUserLimit,
-      def.startsAt.getTime(),
-      def.endsAt.getTime(),
-      def.paused ? '1' : '0',
-      def.version,
-      def.name,
-    ),
+  const loaded = await redis.fsInitCampaign(
+    campaignKeys(keyPrefix, def.id).meta,
+    def.totalStock,
+    def.perUserLimit,
+    def.startsAt.getTime(),
+    def.endsAt.getTime(),
+    def.paused ? '1' : '0',
+    def.version,
+    def.name,
   );
   return loaded === 1;
 }
@@ -52,7 +51,7 @@ export function createCampaignLoader(deps: CampaignLoaderDeps) {
   const restore = async (def: CampaignDefinition) => {
     const persisted = await viaPostgres(deps.claims.countByCampaign(def.id));
     if (persisted === 0) {
-      await initCampaignInRedis(deps.redis, deps.keyPrefix, def);
+      await deps.redis.run((r) => initCampaignInRedis(r, deps.keyPrefix, def));
       deps.log.info('campaign loaded into redis from postgres', { campaignId: def.id });
     } else if (deps.rebuild) {
       await deps.rebuild(def.id);

@@ -1,13 +1,13 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { campaignId as newCampaignId } from '../claim/ids.ts';
 import type { CampaignsRepo } from '../db/campaigns.repo.ts';
 import { toDefinition } from '../db/campaigns.repo.ts';
 import type { ClaimsRepo } from '../db/claims.repo.ts';
 import type { CampaignRow } from '../db/schema.ts';
+import type { RedisGate } from '../redis/gate.ts';
 import { campaignKeys } from '../redis/keys.ts';
 import { AppError, UnavailableError } from '../shared/errors.ts';
-import { viaPostgres, viaRedis } from '../shared/infra-errors.ts';
+import { viaPostgres } from '../shared/infra-errors.ts';
 import type { CampaignLoader } from './campaign.loader.ts';
 import { initCampaignInRedis } from './campaign.loader.ts';
 import type { CreateCampaignInput } from './campaign.schema.ts';
@@ -59,7 +59,7 @@ export function adminView(row: CampaignRow): AdminCampaign {
 }
 
 export interface CampaignServiceDeps {
-  redis: Redis;
+  redis: RedisGate;
   keyPrefix: string;
   campaigns: CampaignsRepo;
   claims: ClaimsRepo;
@@ -75,7 +75,7 @@ export function createCampaignService(deps: CampaignServiceDeps) {
 
   /** The live copy from Redis; a campaign Postgres has but Redis lost answers 503 while it is restored. */
   const live = async (id: string): Promise<LiveCampaign> => {
-    const values = await viaRedis(deps.redis.hmget(campaignKeys(deps.keyPrefix, id).meta, ...liveFields));
+    const values = await deps.redis.run((r) => r.hmget(campaignKeys(deps.keyPrefix, id).meta, ...liveFields));
     const campaign = parseLiveCampaign(id, values);
     if (campaign && !campaign.rebuilding) return campaign;
     if (campaign?.rebuilding || (await deps.loader.campaignMissing(id))) {
@@ -102,7 +102,7 @@ export function createCampaignService(deps: CampaignServiceDeps) {
       if (!row) throw new AppError('campaign_exists', `campaign ${input.id} already exists`);
       deps.loader.forget(row.id);
       // If this fails the row stays; the first request for the campaign loads it from Postgres.
-      await initCampaignInRedis(deps.redis, deps.keyPrefix, toDefinition(row));
+      await deps.redis.run((r) => initCampaignInRedis(r, deps.keyPrefix, toDefinition(row)));
       return adminView(row);
     },
 
@@ -134,8 +134,8 @@ export function createCampaignService(deps: CampaignServiceDeps) {
       const c = await live(id);
       const [persisted, pending, counts] = await Promise.all([
         viaPostgres(deps.claims.countByCampaign(id)),
-        viaRedis(deps.redis.zcard(campaignKeys(deps.keyPrefix, id).pending)),
-        viaRedis(deps.queue.getJobCounts('waiting', 'active', 'delayed', 'failed')),
+        deps.redis.run((r) => r.zcard(campaignKeys(deps.keyPrefix, id).pending)),
+        deps.redis.run(() => deps.queue.getJobCounts('waiting', 'active', 'delayed', 'failed')),
       ]);
       return {
         id,

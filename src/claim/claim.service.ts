@@ -1,12 +1,11 @@
-import type { Redis } from 'ioredis';
 import type { PersistProducer } from '../queue/persist.queue.ts';
+import type { RedisGate } from '../redis/gate.ts';
 import { campaignKeys } from '../redis/keys.ts';
-import { viaRedis } from '../shared/infra-errors.ts';
 import { type ClaimOutcome, type ClaimView, claimView, outcomeFromScript, parseRecord } from './claim.ts';
 import { couponCode, uuidv7 } from './ids.ts';
 
 export interface ClaimServiceDeps {
-  redis: Redis;
+  redis: RedisGate;
   keyPrefix: string;
   idempotencyTtlSeconds: number;
   producer: Pick<PersistProducer, 'submit'>;
@@ -30,8 +29,10 @@ export function createClaimService(deps: ClaimServiceDeps) {
       const keys = campaignKeys(deps.keyPrefix, req.campaignId);
       const idemKey = req.idempotencyKey ?? '';
       const at = now();
-      const reply = await viaRedis(
-        deps.redis.fsClaim(
+      const claimId = uuidv7(at);
+      const coupon = couponCode();
+      const reply = await deps.redis.run((r) =>
+        r.fsClaim(
           keys.meta,
           keys.users,
           keys.claims,
@@ -39,8 +40,8 @@ export function createClaimService(deps: ClaimServiceDeps) {
           keys.idem(req.userId, idemKey),
           req.campaignId,
           req.userId,
-          uuidv7(at),
-          couponCode(),
+          claimId,
+          coupon,
           at,
           idemKey,
           deps.idempotencyTtlSeconds,
@@ -48,23 +49,23 @@ export function createClaimService(deps: ClaimServiceDeps) {
       );
       const outcome = outcomeFromScript(reply);
       if (outcome.kind === 'claimed') deps.producer.submit(outcome.claim);
-      if (outcome.kind === 'not_found' && (await deps.campaignMissing(req.campaignId)))
+      if (outcome.kind === 'not_found' && (await deps.campaignMissing(req.campaignId))) {
         return { kind: 'rebuilding' };
+      }
       return outcome;
     },
 
     /** The user's claims in a campaign, newest state from Redis; null when the campaign is unknown. */
     async listMine(campaignId: string, userId: string): Promise<ClaimView[] | 'rebuilding' | null> {
       const keys = campaignKeys(deps.keyPrefix, campaignId);
-      const reply = await viaRedis(
-        deps.redis.fsUserClaims(keys.meta, keys.users, keys.claims, keys.pending, userId),
+      const reply = await deps.redis.run((r) =>
+        r.fsUserClaims(keys.meta, keys.users, keys.claims, keys.pending, userId),
       );
       if (reply[0] === -1) return (await deps.campaignMissing(campaignId)) ? 'rebuilding' : null;
       const views: ClaimView[] = [];
       for (let i = 1; i + 1 < reply.length; i += 2) {
-        views.push(
-          claimView(parseRecord(String(reply[i])), Number(reply[i + 1]) === 1 ? 'pending' : 'persisted'),
-        );
+        const status = Number(reply[i + 1]) === 1 ? 'pending' : 'persisted';
+        views.push(claimView(parseRecord(String(reply[i])), status));
       }
       return views;
     },

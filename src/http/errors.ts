@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { AppError, type ErrorCode } from '../shared/errors.ts';
+import { AppError, type ErrorCode, UnavailableError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 
 /** The one place an error code becomes an HTTP status. */

@@ -3,21 +3,17 @@ import type { Logger } from '../shared/logger.ts';
 import { defineScripts } from './scripts.ts';
 
 /**
- * Request-path connection: never queues commands while disconnected and gives up on a slow reply, so
- * a Redis outage turns into a fast 503 instead of a hanging request. Scripts are registered on it.
+ * Request-path connection: never queues commands while disconnected, so a Redis outage turns into a fast
+ * 503 instead of a hanging request (slow replies are bounded by the RedisGate). Scripts are registered on it.
  */
-export function createCommandRedis(
-  url: string,
-  commandTimeoutMs: number,
-  log: Logger,
-  name = 'commands',
-): Redis {
+export function createCommandRedis(url: string, log: Logger, name = 'commands'): Redis {
   const redis = new Redis(url, {
     connectionName: `fs-${name}`,
     enableOfflineQueue: false,
     enableAutoPipelining: true,
     maxRetriesPerRequest: 0,
-    commandTimeout: commandTimeoutMs,
+    // A claim must never be sent twice by the client library; callers decide what to retry.
+    autoResendUnfulfilledCommands: false,
     connectTimeout: 2_000,
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 1_000),
   });

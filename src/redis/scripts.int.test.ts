@@ -130,3 +130,31 @@ describe('claim.lua decisions', () => {
     expect(await scriptClaim(redis, prefix, 'rebuild', 'u')).toEqual([ClaimCode.Rebuilding]);
   });
 });
+
+describe('claim.lua idempotency by claim id', () => {
+  it('running the very same command twice claims once', async () => {
+    const redis = env.redis();
+    await seedCampaign(redis, prefix, 'resend', { stock: 5, perUserLimit: 5 });
+    const keys = campaignKeys(prefix, 'resend');
+    const args = [
+      keys.meta,
+      keys.users,
+      keys.claims,
+      keys.pending,
+      keys.idem('u', ''),
+      'resend',
+      'u',
+      '01890a5d-ac96-774b-bcce-b302099a8057',
+      'AAAA-BBBB-CCCC-DDDD',
+      Date.now(),
+      '',
+      60,
+    ] as const;
+    const first = await redis.fsClaim(...args);
+    const second = await redis.fsClaim(...args);
+    expect(first[0]).toBe(ClaimCode.Claimed);
+    expect(second).toEqual([ClaimCode.Replayed, first[1]]);
+    expect(await redis.hmget(keys.meta, 'remaining', 'claimed')).toEqual(['4', '1']);
+    expect(await redis.hget(keys.users, 'u')).toBe('01890a5d-ac96-774b-bcce-b302099a8057');
+  });
+});

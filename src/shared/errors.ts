@@ -39,14 +39,9 @@ export class UnavailableError extends AppError {
   constructor(
     readonly dependency: 'redis' | 'postgres',
     cause?: unknown,
-    retryAfterSeconds = 1,
+    message = `${dependency} is unavailable, retry shortly`,
   ) {
-    super(
-      'unavailable',
-      `${dependency} is unavailable, retry shortly`,
-      {},
-      { 'Retry-After': String(retryAfterSeconds) },
-    );
+    super('unavailable', message, {}, { 'Retry-After': '1' });
     this.cause = cause;
   }
 }

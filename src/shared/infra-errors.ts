@@ -1,22 +1,5 @@
 import { UnavailableError } from './errors.ts';
 
-// Redis replies that mean "not now" rather than "your script is wrong".
-const TRANSIENT_REDIS_REPLY = /^(LOADING|BUSY|OOM|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN|NOREPLICAS)\b/;
-
-/** Runs a Redis call; connection failures, timeouts and transient replies become UnavailableError. */
-export async function viaRedis<T>(call: Promise<T>): Promise<T> {
-  try {
-    return await call;
-  } catch (err) {
-    if (isRedisScriptError(err)) throw err;
-    throw new UnavailableError('redis', err);
-  }
-}
-
-function isRedisScriptError(err: unknown): boolean {
-  return err instanceof Error && err.name === 'ReplyError' && !TRANSIENT_REDIS_REPLY.test(err.message);
-}
-
 /** Runs a Postgres call; connection failures become UnavailableError, SQL errors pass through. */
 export async function viaPostgres<T>(call: Promise<T>): Promise<T> {
   try {

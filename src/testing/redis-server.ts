@@ -1,0 +1,97 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/**
+ * A private redis-server on its own port, for tests that kill, freeze or flush Redis without touching
+ * the shared one. Stopped by pid, never by name.
+ */
+export interface PrivateRedis {
+  url: string;
+  port: number;
+  pid: number;
+  /** SIGKILL and wait for exit: an abrupt crash. */
+  kill(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a Redis that accepts bytes but never answers. */
+  freeze(): void;
+  thaw(): void;
+  /** Start again on the same port (empty: this server keeps nothing on disk). */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startPrivateRedis(extraArgs: string[] = []): Promise<PrivateRedis> {
+  const port = await freePort();
+  let child: ChildProcess;
+  const launch = async () => {
+    child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs],
+      { stdio: 'ignore' },
+    );
+    await waitForPing(port);
+  };
+  const exited = (c: ChildProcess) =>
+    c.exitCode !== null || c.signalCode !== null
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => c.once('exit', () => resolve()));
+  const kill = async () => {
+    const c = child;
+    if (c.exitCode === null && c.signalCode === null) {
+      c.kill('SIGCONT');
+      c.kill('SIGKILL');
+    }
+    await exited(c);
+  };
+  await launch();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    get pid() {
+      return child.pid!;
+    },
+    kill,
+    freeze: () => void child.kill('SIGSTOP'),
+    thaw: () => void child.kill('SIGCONT'),
+    async restart() {
+      await kill();
+      await launch();
+    },
+    stop: kill,
+  };
+}
+
+async function waitForPing(port: number): Promise<void> {
+  const until = Date.now() + 5_000;
+  for (;;) {
+    const r = new Redis({
+      port,
+      host: '127.0.0.1',
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    r.on('error', () => {}); // refused while the server starts; connect() reports it
+    try {
+      await r.connect();
+      await r.ping();
+      return;
+    } catch (err) {
+      if (Date.now() > until) throw err;
+      await new Promise((res) => setTimeout(res, 25));
+    } finally {
+      r.disconnect();
+    }
+  }
+}

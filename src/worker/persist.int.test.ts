@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClaimService } from '../claim/claim.service.ts';
+import type { Claim } from '../claim/claim.ts';
+import { couponCode, uuidv7 } from '../claim/ids.ts';
+import { PERSIST_JOB } from '../queue/persist.queue.ts';
+import { campaignKeys } from '../redis/keys.ts';
+import { createTestEnv, type Instance, type TestEnv } from '../testing/harness.ts';
+import { admin, call, claim, createCampaign, eventually } from '../testing/http.ts';
+import { createPersistWorker, persistClaims } from './persist.worker.ts';
+
+let env: TestEnv;
+let api: Instance;
+
+beforeAll(async () => {
+  env = await createTestEnv('persist');
+  api = env.instance();
+});
+afterAll(() => env.cleanup());
+
+const rowsOf = async (campaignId: string) =>
+  (await env.sql()`select count(*)::int as n from claims where campaign_id = ${campaignId}`)[0]!.n as number;
+
+function fakeClaim(campaignId: string, userId: string, ordinal = 1): Claim {
+  return { id: uuidv7(), campaignId, userId, couponCode: couponCode(), claimedAt: Date.now(), ordinal };
+}
+
+describe('persistence', () => {
+  it('a worker stores accepted claims in batched INSERTs and clears them from pending', async () => {
+    const { id } = await createCampaign(api.app, { totalStock: 300 });
+    await Promise.all(Array.from({ length: 300 }, (_, i) => claim(api.app, id, env.userToken(`p${i}`))));
+    expect(await api.services.redis.client.zcard(campaignKeys(env.config.REDIS_PREFIX, id).pending)).toBe(
+      300,
+    );
+
+    // A worker whose repository counts the INSERT statements it sends.
+    const { repos } = api.services;
+    let inserts = 0;
+    const countingRepo = {
+      ...repos.claims,
+      insertMany: (batch: Claim[]) => {
+        inserts++;
+        return repos.claims.insertMany(batch);
+      },
+    };
+    let jobs = 0;
+    const worker = createPersistWorker({
+      repo: countingRepo,
+      redis: api.services.backgroundRedis,
+      keyPrefix: env.config.REDIS_PREFIX,
+      log: api.services.log,
+      connection: api.services.backgroundRedis,
+      queuePrefix: api.services.queuePrefix,
+      concurrency: 8,
+      batchMax: 1000,
+    });
+    worker.on('completed', () => jobs++);
+    try {
+      await eventually(async () => (await rowsOf(id)) === 300);
+      await eventually(
+        async () => (await admin(api.app, 'GET', `/campaigns/${id}/stats`)).body.pending === 0,
+      );
+    } finally {
+      await worker.close();
+    }
+    // 300 claims burst in at once: the API packs them into a handful of jobs, the worker into fewer INSERTs.
+    expect(jobs).toBeGreaterThan(0);
+    expect(jobs).toBeLessThanOrEqual(10);
+    expect(inserts).toBeLessThanOrEqual(jobs);
+  });
+
+  it('the same claims delivered twice yield one row each', async () => {
+    const { id } = await createCampaign(api.app, { totalStock: 10 });
+    const batch = [fakeClaim(id, 'dup-a'), fakeClaim(id, 'dup-b')];
+    const deps = {
+      repo: api.services.repos.claims,
+      redis: api.services.redis.client,
+      keyPrefix: env.config.REDIS_PREFIX,
+      log: api.services.log,
+    };
+    expect(await persistClaims(deps, batch)).toEqual([]);
+    expect(await persistClaims(deps, batch)).toEqual([]);
+    expect(await rowsOf(id)).toBe(2);
+
+    // And through the queue: two jobs carrying the same claims, run by a live worker.
+    const c = fakeClaim(id, 'dup-c');
+    await api.services.queue.add(PERSIST_JOB, { claims: [c] }, { jobId: 'first-delivery' });
+    await api.services.queue.add(PERSIST_JOB, { claims: [c] }, { jobId: 'second-delivery' });
+    const worker = env.worker();
+    await eventually(
+      async () => (await api.services.queue.getJobCounts('completed', 'waiting', 'active')).waiting === 0,
+    );
+    await eventually(async () => (await rowsOf(id)) === 3);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await rowsOf(id)).toBe(3);
+    await worker.close();
+  });
+
+  it('a claim refused by a unique constraint does not hold back the rest of its batch', async () => {
+    const { id } = await createCampaign(api.app, { totalStock: 10 });
+    const deps = {
+      repo: api.services.repos.claims,
+      redis: api.services.redis.client,
+      keyPrefix: env.config.REDIS_PREFIX,
+      log: api.services.log,
+    };
+    const first = fakeClaim(id, 'same-user');
+    await persistClaims(deps, [first]);
+    // Same (campaign, user, ordinal) under another id: the database refuses it.
+    const clash = fakeClaim(id, 'same-user');
+    const fine = [fakeClaim(id, 'ok-1'), fakeClaim(id, 'ok-2')];
+    expect(await persistClaims(deps, [fine[0]!, clash, fine[1]!])).toEqual([clash.id]);
+    expect(await rowsOf(id)).toBe(3);
+  });
+
+  it('a claim whose enqueue never happened (crash window) stays pending and visible', async () => {
+    const { id } = await createCampaign(api.app, { totalStock: 5 });
+    // The process "dies" between the Lua script and the enqueue: the producer drops the claim.
+    const crashing = createClaimService({
+      redis: api.services.redis,
+      keyPrefix: env.config.REDIS_PREFIX,
+      idempotencyTtlSeconds: 60,
+      producer: { submit: () => {} },
+      campaignMissing: async () => false,
+    });
+    const outcome = await crashing.claim({ campaignId: id, userId: 'crash-user' });
+    expect(outcome.kind).toBe('claimed');
+    const worker = env.worker();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await rowsOf(id)).toBe(0);
+    const token = env.userToken('crash-user');
+    const mine = await call(api.app, 'GET', `/v1/campaigns/${id}/claims/me`, { token });
+    expect(mine.body.claims).toHaveLength(1);
+    expect(mine.body.claims[0]).toMatchObject({ status: 'pending', userId: 'crash-user' });
+    expect((await admin(api.app, 'GET', `/campaigns/${id}/stats`)).body).toMatchObject({
+      claimed: 1,
+      persisted: 0,
+      pending: 1,
+    });
+    // The user cannot claim again: the acknowledged claim counts.
+    expect((await claim(api.app, id, token)).status).toBe(409);
+    await worker.close();
+  });
+});

@@ -32,20 +32,27 @@ export function errorResponse(c: Context, err: AppError): Response {
   return c.json(errorBody(err.code, err.message, err.extra), statusOf[err.code]);
 }
 
-/** app.onError: expected errors keep their code; anything else is logged with the request id and is a 500. */
-export function handleError(log: Logger) {
+/**
+ * app.onError: expected errors keep their code; anything else is logged with the request id and is a 500.
+ * An outage would otherwise log once per request, so 503s are logged at most once a second, with a count.
+ */
+export function handleError(log: Logger, now: () => number = Date.now) {
+  let lastLogged = 0;
+  let suppressed = 0;
   return function onError(err: Error, c: Context): Response {
     if (err instanceof AppError) {
-      if (err.code === 'unavailable')
-        log.warn('dependency unavailable', { requestId: c.get('requestId'), err });
+      if (err instanceof UnavailableError) {
+        if (now() - lastLogged >= 1_000) {
+          const requestId = c.get('requestId');
+          log.warn('dependency unavailable', { dependency: err.dependency, requestId, suppressed, err });
+          lastLogged = now();
+          suppressed = 0;
+        } else suppressed++;
+      }
       return errorResponse(c, err);
     }
-    log.error('unhandled error', {
-      requestId: c.get('requestId'),
-      method: c.req.method,
-      path: c.req.path,
-      err,
-    });
+    const { method, path } = c.req;
+    log.error('unhandled error', { requestId: c.get('requestId'), method, path, err });
     return c.json(errorBody('internal_error', 'internal error'), 500);
   };
 }

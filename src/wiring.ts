@@ -49,7 +49,7 @@ export function createServices(config: Config, log: Logger, opts: { dbPoolSize?:
   const prefix = queuePrefix(config.REDIS_PREFIX);
   const queue = createPersistQueue(backgroundRedis, prefix);
   queue.on('error', (err) => log.warn('persist queue error', { err }));
-  const repos = { campaigns: createCampaignsRepo(db.db), claims: createClaimsRepo(db.db) };
+  const repos = { campaigns: createCampaignsRepo(db.db), claims: createClaimsRepo(db) };
   const loader = createCampaignLoader({
     redis,
     keyPrefix: config.REDIS_PREFIX,

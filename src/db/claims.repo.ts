@@ -1,6 +1,6 @@
-import { and, count, eq, inArray, sql } from 'drizzle-orm';
+import { and, count, eq } from 'drizzle-orm';
 import type { Claim } from '../claim/claim.ts';
-import type { Db } from './client.ts';
+import type { Database } from './client.ts';
 import { claims } from './schema.ts';
 
 export interface InsertOutcome {
@@ -12,34 +12,44 @@ export interface InsertOutcome {
   refused: string[];
 }
 
-function toRow(c: Claim) {
-  return {
-    id: c.id,
-    campaignId: c.campaignId,
-    userId: c.userId,
-    ordinal: c.ordinal,
-    couponCode: c.couponCode,
-    idempotencyKey: c.idempotencyKey ?? null,
-    claimedAt: new Date(c.claimedAt),
-  };
-}
+const TEXT_OID = 25;
 
-export function createClaimsRepo(db: Db) {
+export function createClaimsRepo({ db, sql }: Database) {
+  const text = (values: (string | null)[]) => sql.array(values, TEXT_OID);
+
+  /** Which of these claim ids are in Postgres. */
+  const existing = async (ids: string[]): Promise<Set<string>> => {
+    if (ids.length === 0) return new Set();
+    const rows = await sql<{ id: string }[]>`select id from claims where id = any(${text(ids)}::uuid[])`;
+    return new Set(rows.map((r) => r.id));
+  };
+
   return {
-    /** One multi-row INSERT; idempotent by the claim id and the unique constraints. */
+    /**
+     * One multi-row INSERT per batch, idempotent by the claim id and the unique constraints. The rows go
+     * in as seven arrays unnested server-side: the statement text and its seven parameters are the same
+     * for any batch size, so it is prepared once and the client builds no 1,000-placeholder query.
+     */
     async insertMany(batch: Claim[]): Promise<InsertOutcome> {
-      const rows = await db
-        .insert(claims)
-        .values(batch.map(toRow))
-        .onConflictDoNothing()
-        .returning({ id: claims.id });
+      const rows = await sql<{ id: string }[]>`
+        insert into claims (id, campaign_id, user_id, ordinal, coupon_code, idempotency_key, claimed_at)
+        select id, campaign_id, user_id, ordinal, coupon_code, idempotency_key, to_timestamp(claimed_ms / 1000.0)
+        from unnest(
+          ${text(batch.map((c) => c.id))}::uuid[],
+          ${text(batch.map((c) => c.campaignId))}::text[],
+          ${text(batch.map((c) => c.userId))}::text[],
+          ${text(batch.map((c) => String(c.ordinal)))}::int[],
+          ${text(batch.map((c) => c.couponCode))}::text[],
+          ${text(batch.map((c) => c.idempotencyKey ?? null))}::text[],
+          ${text(batch.map((c) => String(c.claimedAt)))}::bigint[]
+        ) as t(id, campaign_id, user_id, ordinal, coupon_code, idempotency_key, claimed_ms)
+        on conflict do nothing
+        returning id`;
       const inserted = rows.map((r) => r.id);
       if (inserted.length === batch.length) return { inserted, alreadyPresent: [], refused: [] };
       const written = new Set(inserted);
       const skipped = batch.filter((c) => !written.has(c.id)).map((c) => c.id);
-      const present = new Set(
-        (await db.select({ id: claims.id }).from(claims).where(inArray(claims.id, skipped))).map((r) => r.id),
-      );
+      const present = await existing(skipped);
       return {
         inserted,
         alreadyPresent: skipped.filter((id) => present.has(id)),
@@ -60,15 +70,7 @@ export function createClaimsRepo(db: Db) {
         .orderBy(claims.ordinal);
     },
 
-    /** Which of these claim ids are in Postgres. */
-    async existing(ids: string[]): Promise<Set<string>> {
-      if (ids.length === 0) return new Set();
-      const rows = await db
-        .select({ id: claims.id })
-        .from(claims)
-        .where(sql`${claims.id} = any(${sql.param(ids)}::uuid[])`);
-      return new Set(rows.map((r) => r.id));
-    },
+    existing,
   };
 }
 

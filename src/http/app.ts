@@ -1,12 +1,11 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import type { CampaignService } from '../campaign/campaign.service.ts';
 import type { ClaimService } from '../claim/claim.service.ts';
-import { AppError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { AppEnv } from './env.ts';
 import { errorBody, handleError } from './errors.ts';
+import { bodyLimit } from './middleware/body-limit.ts';
 import { adminRoutes } from './routes/admin.routes.ts';
 import { campaignsRoutes } from './routes/campaigns.routes.ts';
 import { claimsRoutes } from './routes/claims.routes.ts';
@@ -29,15 +28,7 @@ export function createApp(deps: AppDeps) {
   app.onError(handleError(deps.log));
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
   app.use(requestId());
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new AppError('payload_too_large', `the body must be at most ${MAX_BODY_BYTES} bytes`);
-      },
-    }),
-  );
+  app.use('/v1/*', bodyLimit(MAX_BODY_BYTES));
 
   app.route('/', healthRoutes(deps.readiness));
   // Minimal JSON route with no dependencies: the reference the benchmark measures the claim path against.

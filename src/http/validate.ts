@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { z } from 'zod';
 import { CAMPAIGN_ID } from '../campaign/campaign.ts';
 import { AppError } from '../shared/errors.ts';
+import { hasBody } from './middleware/body-limit.ts';
 
 function invalid(message: string, issues?: z.core.$ZodIssue[]): AppError {
   const details = issues?.map((i) => ({ path: i.path.join('.'), message: i.message }));
@@ -17,7 +18,8 @@ export async function readJson<S extends z.ZodType>(
   schema: S,
   opts: { allowEmpty?: boolean } = {},
 ): Promise<z.output<S>> {
-  const text = await c.req.text();
+  // A request without a body is not read at all (reading materialises a full web Request).
+  const text = hasBody(c) ? await c.req.text() : '';
   let value: unknown = {};
   if (text.trim().length > 0) {
     const type = c.req.header('content-type') ?? '';

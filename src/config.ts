@@ -37,6 +37,10 @@ const schema = z.object({
   PERSIST_BATCH_MAX: int(1, 1000),
   /** A pending claim older than this is considered lost in transit by the reconciler. */
   PENDING_GRACE_MS: int(0, 30_000),
+  /** Scheduled reconciliation covers campaigns that have not ended or ended within this window. */
+  RECONCILE_LOOKBACK_MS: int(0, 86_400_000),
+  /** During a rebuild, how long claims are held off before the queue is read (lets in-flight enqueues land). */
+  REBUILD_SETTLE_MS: int(0, 1_000),
   /** A Redis command on the request path that takes longer than this fails (503). */
   REDIS_COMMAND_TIMEOUT_MS: int(10, 500),
   SHUTDOWN_TIMEOUT_MS: int(100, 15_000),

@@ -2,6 +2,8 @@ import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import type { Worker } from 'bullmq';
 import type { Config } from './config.ts';
+import { startReconcileScheduler } from './reconcile/scheduler.ts';
+import { checkRedisDurability } from './redis/durability.ts';
 import type { Logger } from './shared/logger.ts';
 import { createHttpApp, createServices } from './wiring.ts';
 import { createPersistWorker } from './worker/persist.worker.ts';
@@ -18,6 +20,7 @@ export async function startRuntime(config: Config, log: Logger): Promise<Runtime
   const runsApi = config.ROLE !== 'worker';
   const runsWorker = config.ROLE !== 'api';
   let accepting = true;
+  void checkRedisDurability(services.backgroundRedis, log);
 
   let worker: Worker | undefined;
   if (runsWorker) {
@@ -32,6 +35,17 @@ export async function startRuntime(config: Config, log: Logger): Promise<Runtime
       batchMax: config.PERSIST_BATCH_MAX,
     });
   }
+
+  // The scheduler runs where the workers run; any one of those processes takes each scheduled pass.
+  const scheduler = runsWorker
+    ? await startReconcileScheduler({
+        connection: services.backgroundRedis,
+        prefix: services.queuePrefix,
+        everyMs: config.RECONCILE_EVERY_MS,
+        reconciler: services.reconciler,
+        log,
+      })
+    : undefined;
 
   let server: Server | undefined;
   let port: number | undefined;
@@ -57,6 +71,7 @@ export async function startRuntime(config: Config, log: Logger): Promise<Runtime
       // Accepted claims still buffered for the queue go out before the connections close.
       await services.producer.drain();
       if (worker) await worker.close();
+      if (scheduler) await scheduler.close();
       await services.close();
       log.info('stopped cleanly');
     },

@@ -1,12 +1,15 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { type CampaignAdmin, createCampaignAdmin } from './campaign/campaign.admin.ts';
 import { type CampaignLoader, createCampaignLoader } from './campaign/campaign.loader.ts';
 import { type CampaignService, createCampaignService } from './campaign/campaign.service.ts';
 import { type ClaimService, createClaimService } from './claim/claim.service.ts';
 import type { Config } from './config.ts';
 import { type CampaignsRepo, createCampaignsRepo } from './db/campaigns.repo.ts';
+import { type ChangesRepo, createChangesRepo } from './db/changes.repo.ts';
 import { type ClaimsRepo, createClaimsRepo } from './db/claims.repo.ts';
 import { createDatabase, type Database } from './db/client.ts';
+import { createRunsRepo, type RunsRepo } from './db/runs.repo.ts';
 import { createApp } from './http/app.ts';
 import type { Readiness } from './http/routes/health.routes.ts';
 import {
@@ -15,6 +18,7 @@ import {
   type PersistJob,
   type PersistProducer,
 } from './queue/persist.queue.ts';
+import { createReconciler, type Reconciler } from './reconcile/reconciler.ts';
 import { createBackgroundRedis, createCommandRedis } from './redis/connections.ts';
 import { createRedisGate, type RedisGate } from './redis/gate.ts';
 import { queuePrefix } from './redis/keys.ts';
@@ -31,11 +35,13 @@ export interface Services {
   backgroundRedis: Redis;
   queue: Queue<PersistJob>;
   queuePrefix: string;
-  repos: { campaigns: CampaignsRepo; claims: ClaimsRepo };
+  repos: { campaigns: CampaignsRepo; claims: ClaimsRepo; changes: ChangesRepo; runs: RunsRepo };
   loader: CampaignLoader;
   producer: PersistProducer;
   claims: ClaimService;
   campaigns: CampaignService;
+  admin: CampaignAdmin;
+  reconciler: Reconciler;
   close(): Promise<void>;
 }
 
@@ -49,19 +55,35 @@ export function createServices(config: Config, log: Logger, opts: { dbPoolSize?:
   const prefix = queuePrefix(config.REDIS_PREFIX);
   const queue = createPersistQueue(backgroundRedis, prefix);
   queue.on('error', (err) => log.warn('persist queue error', { err }));
-  const repos = { campaigns: createCampaignsRepo(db.db), claims: createClaimsRepo(db) };
-  const loader = createCampaignLoader({
-    redis,
-    keyPrefix: config.REDIS_PREFIX,
-    campaigns: repos.campaigns,
-    claims: repos.claims,
-    log,
-  });
+  const repos = {
+    campaigns: createCampaignsRepo(db.db),
+    claims: createClaimsRepo(db),
+    changes: createChangesRepo(db.db),
+    runs: createRunsRepo(db.db),
+  };
   const producer = createPersistProducer({
     queue,
     batchMax: config.ENQUEUE_BATCH_MAX,
     flushMs: config.ENQUEUE_FLUSH_MS,
     log,
+  });
+  const reconciler = createReconciler({
+    database: db,
+    redis: backgroundRedis,
+    keyPrefix: config.REDIS_PREFIX,
+    repos,
+    producer,
+    queue,
+    graceMs: config.PENDING_GRACE_MS,
+    settleMs: config.REBUILD_SETTLE_MS,
+    idempotencyTtlSeconds: config.IDEMPOTENCY_TTL_SECONDS,
+    lookbackMs: config.RECONCILE_LOOKBACK_MS,
+    log,
+  });
+  const loader = createCampaignLoader({
+    campaigns: repos.campaigns,
+    log,
+    restore: (campaignId) => reconciler.run({ trigger: 'recovery', campaignId }),
   });
   const claims = createClaimService({
     redis,
@@ -78,6 +100,14 @@ export function createServices(config: Config, log: Logger, opts: { dbPoolSize?:
     loader,
     queue,
   });
+  const admin = createCampaignAdmin({
+    database: db,
+    redis,
+    keyPrefix: config.REDIS_PREFIX,
+    campaigns: repos.campaigns,
+    changes: repos.changes,
+    loader,
+  });
 
   return {
     config,
@@ -92,6 +122,8 @@ export function createServices(config: Config, log: Logger, opts: { dbPoolSize?:
     producer,
     claims,
     campaigns,
+    admin,
+    reconciler,
     async close() {
       await producer.drain();
       await loader.settle();
@@ -133,6 +165,9 @@ export function createHttpApp(services: Services, accepting: () => boolean = () 
   return createApp({
     claims: services.claims,
     campaigns: services.campaigns,
+    admin: services.admin,
+    reconciler: services.reconciler,
+    runs: services.repos.runs,
     readiness: readinessOf(services, accepting),
     log: services.log,
     adminToken: config.ADMIN_TOKEN,

@@ -1,83 +1,58 @@
-import type { Redis } from 'ioredis';
 import type { CampaignsRepo } from '../db/campaigns.repo.ts';
-import type { ClaimsRepo } from '../db/claims.repo.ts';
-import type { RedisGate } from '../redis/gate.ts';
-import { campaignKeys } from '../redis/keys.ts';
 import { viaPostgres } from '../shared/infra-errors.ts';
 import type { Logger } from '../shared/logger.ts';
-import type { CampaignDefinition } from './campaign.ts';
 
 const ABSENT_CACHE_MS = 1_000;
-const ABSENT_CACHE_MAX = 10_000;
+const CACHE_MAX = 10_000;
+/** One restore attempt per campaign per instance at most this often; callers get 503 in between. */
+const RESTORE_RETRY_MS = 2_000;
 
 export interface CampaignLoaderDeps {
-  redis: RedisGate;
-  keyPrefix: string;
   campaigns: CampaignsRepo;
-  claims: ClaimsRepo;
   log: Logger;
-  /** Restores a campaign that has claims in Postgres but is gone from Redis (the reconciler's rebuild). */
-  rebuild?: (campaignId: string) => Promise<void>;
-}
-
-/** Writes a fresh campaign's definition into Redis with full stock; a no-op when it is already there. */
-export async function initCampaignInRedis(
-  redis: Redis,
-  keyPrefix: string,
-  def: CampaignDefinition,
-): Promise<boolean> {
-  const loaded = await redis.fsInitCampaign(
-    campaignKeys(keyPrefix, def.id).meta,
-    def.totalStock,
-    def.perUserLimit,
-    def.startsAt.getTime(),
-    def.endsAt.getTime(),
-    def.paused ? '1' : '0',
-    def.version,
-    def.name,
-  );
-  return loaded === 1;
+  /** Restores a campaign into Redis from Postgres (the reconciler's rebuild, under its lock). */
+  restore: (campaignId: string) => Promise<unknown>;
+  now?: () => number;
 }
 
 /**
- * Handles "Redis does not know this campaign". Postgres decides: unknown there too means 404 (cached
- * briefly, so a flood of requests for a bogus id does not become a flood of queries); known means Redis
- * lost it, and the campaign is restored in the background while callers get 503.
+ * Handles "Redis does not know this campaign" (or holds it off for a rebuild). Postgres decides: unknown
+ * there too means 404, cached briefly so a flood of requests for a bogus id is not a flood of queries.
+ * Known means Redis lost it (a restart of a Redis that keeps nothing, an eviction, a flush): the campaign
+ * is restored in the background, without an operator, while callers get 503.
  */
 export function createCampaignLoader(deps: CampaignLoaderDeps) {
+  const now = deps.now ?? Date.now;
   const absentUntil = new Map<string, number>();
+  const attemptedAt = new Map<string, number>();
   const restoring = new Map<string, Promise<void>>();
 
-  const restore = async (def: CampaignDefinition) => {
-    const persisted = await viaPostgres(deps.claims.countByCampaign(def.id));
-    if (persisted === 0) {
-      await deps.redis.run((r) => initCampaignInRedis(r, deps.keyPrefix, def));
-      deps.log.info('campaign loaded into redis from postgres', { campaignId: def.id });
-    } else if (deps.rebuild) {
-      await deps.rebuild(def.id);
-    } else {
-      deps.log.warn('campaign with claims is missing from redis; waiting for the reconciler', {
-        campaignId: def.id,
-      });
-    }
+  const startRestore = (campaignId: string) => {
+    if (attemptedAt.size >= CACHE_MAX) attemptedAt.clear();
+    attemptedAt.set(campaignId, now());
+    const run = deps
+      .restore(campaignId)
+      .then(() => deps.log.info('campaign restored into redis', { campaignId }))
+      .catch((err: unknown) => deps.log.warn('restoring campaign into redis failed', { campaignId, err }))
+      .finally(() => restoring.delete(campaignId));
+    restoring.set(campaignId, run);
   };
 
   return {
+    /** True when the campaign exists (it is being restored: answer 503); false when it does not (404). */
     async campaignMissing(campaignId: string): Promise<boolean> {
       const until = absentUntil.get(campaignId);
-      if (until !== undefined && until > Date.now()) return false;
+      if (until !== undefined && until > now()) return false;
+      if (restoring.has(campaignId)) return true;
+      const last = attemptedAt.get(campaignId);
+      if (last !== undefined && now() - last < RESTORE_RETRY_MS) return true;
       const row = await viaPostgres(deps.campaigns.find(campaignId));
       if (!row) {
-        if (absentUntil.size >= ABSENT_CACHE_MAX) absentUntil.clear();
-        absentUntil.set(campaignId, Date.now() + ABSENT_CACHE_MS);
+        if (absentUntil.size >= CACHE_MAX) absentUntil.clear();
+        absentUntil.set(campaignId, now() + ABSENT_CACHE_MS);
         return false;
       }
-      if (!restoring.has(campaignId)) {
-        const run = restore(row)
-          .catch((err: unknown) => deps.log.warn('restoring campaign into redis failed', { campaignId, err }))
-          .finally(() => restoring.delete(campaignId));
-        restoring.set(campaignId, run);
-      }
+      startRestore(campaignId);
       return true;
     },
     /** Forget a cached "absent" verdict (after a campaign is created). */

@@ -15,3 +15,24 @@ export const createCampaignBody = z
   .refine((b) => b.endsAt > b.startsAt, { message: 'endsAt must be after startsAt', path: ['endsAt'] });
 
 export type CreateCampaignInput = z.infer<typeof createCampaignBody>;
+
+/** PATCH: name, window and paused; at least one of them. */
+export const patchCampaignBody = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200).optional(),
+    startsAt: instant.optional(),
+    endsAt: instant.optional(),
+    paused: z.boolean().optional(),
+  })
+  .refine((b) => Object.values(b).some((v) => v !== undefined), { message: 'change at least one field' });
+
+export type PatchCampaignInput = z.infer<typeof patchCampaignBody>;
+
+export const stockBody = z.strictObject({
+  delta: z
+    .number()
+    .int()
+    .min(-100_000_000)
+    .max(100_000_000)
+    .refine((d) => d !== 0, 'delta must not be 0'),
+});

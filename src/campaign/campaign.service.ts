@@ -1,16 +1,11 @@
 import type { Queue } from 'bullmq';
-import { campaignId as newCampaignId } from '../claim/ids.ts';
 import type { CampaignsRepo } from '../db/campaigns.repo.ts';
-import { toDefinition } from '../db/campaigns.repo.ts';
 import type { ClaimsRepo } from '../db/claims.repo.ts';
-import type { CampaignRow } from '../db/schema.ts';
 import type { RedisGate } from '../redis/gate.ts';
 import { campaignKeys } from '../redis/keys.ts';
 import { AppError, UnavailableError } from '../shared/errors.ts';
 import { viaPostgres } from '../shared/infra-errors.ts';
 import type { CampaignLoader } from './campaign.loader.ts';
-import { initCampaignInRedis } from './campaign.loader.ts';
-import type { CreateCampaignInput } from './campaign.schema.ts';
 import {
   type CampaignState,
   campaignState,
@@ -18,6 +13,7 @@ import {
   liveFields,
   parseLiveCampaign,
 } from './campaign.ts';
+import { type AdminCampaign, adminView } from './campaign.view.ts';
 
 export interface PublicCampaign {
   id: string;
@@ -28,34 +24,6 @@ export interface PublicCampaign {
   totalStock: number;
   remaining: number;
   perUserLimit: number;
-}
-
-export interface AdminCampaign {
-  id: string;
-  name: string;
-  totalStock: number;
-  perUserLimit: number;
-  startsAt: string;
-  endsAt: string;
-  paused: boolean;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export function adminView(row: CampaignRow): AdminCampaign {
-  return {
-    id: row.id,
-    name: row.name,
-    totalStock: row.totalStock,
-    perUserLimit: row.perUserLimit,
-    startsAt: row.startsAt.toISOString(),
-    endsAt: row.endsAt.toISOString(),
-    paused: row.paused,
-    version: row.version,
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
-  };
 }
 
 export interface CampaignServiceDeps {
@@ -86,25 +54,6 @@ export function createCampaignService(deps: CampaignServiceDeps) {
 
   return {
     live,
-
-    /** Postgres first (the source of truth), then the live copy in Redis. */
-    async create(input: CreateCampaignInput): Promise<AdminCampaign> {
-      const row = await viaPostgres(
-        deps.campaigns.insert({
-          id: input.id ?? newCampaignId(),
-          name: input.name,
-          totalStock: input.totalStock,
-          perUserLimit: input.perUserLimit,
-          startsAt: input.startsAt,
-          endsAt: input.endsAt,
-        }),
-      );
-      if (!row) throw new AppError('campaign_exists', `campaign ${input.id} already exists`);
-      deps.loader.forget(row.id);
-      // If this fails the row stays; the first request for the campaign loads it from Postgres.
-      await deps.redis.run((r) => initCampaignInRedis(r, deps.keyPrefix, toDefinition(row)));
-      return adminView(row);
-    },
 
     async publicView(id: string): Promise<PublicCampaign> {
       const c = await live(id);

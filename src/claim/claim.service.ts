@@ -52,6 +52,8 @@ export function createClaimService(deps: ClaimServiceDeps) {
       if (outcome.kind === 'not_found' && (await deps.campaignMissing(req.campaignId))) {
         return { kind: 'rebuilding' };
       }
+      // Held off for a rebuild: make sure one is under way (a crashed rebuild leaves its marker behind).
+      if (outcome.kind === 'rebuilding') await deps.campaignMissing(req.campaignId);
       return outcome;
     },
 

@@ -57,6 +57,62 @@ export function createClaimsRepo({ db, sql }: Database) {
       };
     },
 
+    /** Every claim of a campaign, as the rebuild needs them. */
+    async allForCampaign(campaignId: string): Promise<Claim[]> {
+      const rows = await sql<
+        {
+          id: string;
+          user_id: string;
+          ordinal: number;
+          coupon_code: string;
+          idempotency_key: string | null;
+          ms: string;
+        }[]
+      >`select id, user_id, ordinal, coupon_code, idempotency_key, (extract(epoch from claimed_at) * 1000)::bigint as ms
+        from claims where campaign_id = ${campaignId}`;
+      return rows.map((r) => ({
+        id: r.id,
+        campaignId,
+        userId: r.user_id,
+        ordinal: r.ordinal,
+        couponCode: r.coupon_code,
+        claimedAt: Number(r.ms),
+        ...(r.idempotency_key === null ? {} : { idempotencyKey: r.idempotency_key }),
+      }));
+    },
+
+    /** Ids of every persisted claim of a campaign. */
+    async idsForCampaign(campaignId: string): Promise<Set<string>> {
+      const rows = await sql<{ id: string }[]>`select id from claims where campaign_id = ${campaignId}`;
+      return new Set(rows.map((r) => r.id));
+    },
+
+    /** Users holding more than `limit` claims of a campaign in Postgres (I5). */
+    async usersOver(campaignId: string, limit: number): Promise<Map<string, number>> {
+      const rows = await sql<{ user_id: string; n: number }[]>`
+        select user_id, count(*)::int as n from claims where campaign_id = ${campaignId}
+        group by user_id having count(*) > ${limit}`;
+      return new Map(rows.map((r) => [r.user_id, r.n]));
+    },
+
+    /**
+     * Claims Postgres would refuse although their id is new: another row already holds their coupon code
+     * or their (campaign, user, ordinal). Re-sending them cannot help.
+     */
+    async conflicting(batch: Claim[]): Promise<Set<string>> {
+      if (batch.length === 0) return new Set();
+      const rows = await sql<{ id: string }[]>`
+        select t.id from unnest(
+          ${text(batch.map((c) => c.id))}::uuid[], ${text(batch.map((c) => c.campaignId))}::text[],
+          ${text(batch.map((c) => c.userId))}::text[], ${text(batch.map((c) => String(c.ordinal)))}::int[],
+          ${text(batch.map((c) => c.couponCode))}::text[]
+        ) as t(id, campaign_id, user_id, ordinal, coupon_code)
+        where exists (
+          select 1 from claims c where c.id <> t.id and (c.coupon_code = t.coupon_code
+            or (c.campaign_id = t.campaign_id and c.user_id = t.user_id and c.ordinal = t.ordinal)))`;
+      return new Set(rows.map((r) => r.id));
+    },
+
     async countByCampaign(campaignId: string): Promise<number> {
       const [row] = await db.select({ n: count() }).from(claims).where(eq(claims.campaignId, campaignId));
       return row?.n ?? 0;

@@ -3,6 +3,9 @@ import postgres from 'postgres';
 import * as schema from './schema.ts';
 
 export type Db = PostgresJsDatabase<typeof schema>;
+/** A transaction handle; repositories accept either, so one unit of work can span several of them. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+export type Executor = Db | Tx;
 
 export interface Database {
   readonly db: Db;

@@ -77,6 +77,47 @@ export const reconciliationRuns = pgTable(
   (t) => [index('reconciliation_runs_started_at_idx').on(t.startedAt)],
 );
 
+/**
+ * Stock changes, as Redis decided them. lua/adjust_stock.lua applies a change and journals it in one
+ * step; this row follows (idempotent by id), and the reconciler replays journal entries missing here.
+ */
+export const stockAdjustments = pgTable(
+  'stock_adjustments',
+  {
+    id: uuid('id').primaryKey(),
+    campaignId: text('campaign_id')
+      .notNull()
+      .references(() => campaigns.id),
+    delta: integer('delta').notNull(),
+    actor: text('actor').notNull(),
+    totalBefore: integer('total_before').notNull(),
+    totalAfter: integer('total_after').notNull(),
+    remainingAfter: integer('remaining_after').notNull(),
+    appliedAt: ts('applied_at').notNull(),
+    recordedAt: ts('recorded_at').notNull().defaultNow(),
+    recordedBy: text('recorded_by').notNull().default('api'),
+  },
+  (t) => [index('stock_adjustments_campaign_idx').on(t.campaignId, t.appliedAt)],
+);
+
+/** Audit log of every operator change: who, when, what, before and after. */
+export const campaignChanges = pgTable(
+  'campaign_changes',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    campaignId: text('campaign_id')
+      .notNull()
+      .references(() => campaigns.id),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    before: jsonb('before'),
+    after: jsonb('after'),
+    requestId: text('request_id'),
+    at: ts('at').notNull().defaultNow(),
+  },
+  (t) => [index('campaign_changes_campaign_idx').on(t.campaignId, t.at)],
+);
+
 export type CampaignRow = typeof campaigns.$inferSelect;
 export type ClaimRow = typeof claims.$inferSelect;
 export type NewClaimRow = typeof claims.$inferInsert;

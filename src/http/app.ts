@@ -1,7 +1,10 @@
 import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
+import type { CampaignAdmin } from '../campaign/campaign.admin.ts';
 import type { CampaignService } from '../campaign/campaign.service.ts';
 import type { ClaimService } from '../claim/claim.service.ts';
+import type { RunsRepo } from '../db/runs.repo.ts';
+import type { Reconciler } from '../reconcile/reconciler.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { AppEnv } from './env.ts';
 import { errorBody, handleError } from './errors.ts';
@@ -14,6 +17,9 @@ import { healthRoutes, type Readiness } from './routes/health.routes.ts';
 export interface AppDeps {
   claims: ClaimService;
   campaigns: CampaignService;
+  admin: CampaignAdmin;
+  reconciler: Reconciler;
+  runs: RunsRepo;
   readiness: Readiness;
   log: Logger;
   adminToken: string;
@@ -38,7 +44,7 @@ export function createApp(deps: AppDeps) {
     '/v1',
     claimsRoutes({ claims: deps.claims, jwtSecret: deps.jwtSecret, ratePerSecond: deps.ratePerSecond }),
   );
-  app.route('/v1/admin', adminRoutes({ campaigns: deps.campaigns, adminToken: deps.adminToken }));
+  app.route('/v1/admin', adminRoutes(deps));
   return app;
 }
 

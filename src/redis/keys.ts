@@ -11,6 +11,8 @@ export interface CampaignKeys {
   readonly claims: string;
   /** sorted set: claimId scored by claimedAt (ms), for claims not yet confirmed in Postgres */
   readonly pending: string;
+  /** hash: stock adjustment id -> journal entry (JSON) of a stock change applied in Redis */
+  readonly journal: string;
   /** string key remembering which claim an Idempotency-Key of a user produced */
   idem(userId: string, key: string): string;
 }
@@ -26,6 +28,7 @@ export function campaignKeys(prefix: string, campaignId: string): CampaignKeys {
     users: `${base}:users`,
     claims: `${base}:claims`,
     pending: `${base}:pending`,
+    journal: `${base}:journal`,
     // Length-prefixing the user id keeps (user "a:b", key "c") apart from (user "a", key "b:c").
     idem: (userId, key) => `${base}:idem:${userId.length}:${userId}:${key}`,
   };

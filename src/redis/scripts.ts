@@ -9,6 +9,11 @@ export const scriptDefs = {
   fsClaim: { file: 'claim.lua', keys: 5 },
   fsInitCampaign: { file: 'init_campaign.lua', keys: 1 },
   fsUserClaims: { file: 'user_claims.lua', keys: 4, readOnly: true },
+  fsAdjustStock: { file: 'adjust_stock.lua', keys: 2 },
+  fsSetDefinition: { file: 'set_definition.lua', keys: 1 },
+  fsBeginRebuild: { file: 'begin_rebuild.lua', keys: 1 },
+  fsFinishRebuild: { file: 'finish_rebuild.lua', keys: 2 },
+  fsReconcileCounters: { file: 'reconcile_counters.lua', keys: 2 },
 } as const;
 
 export type ScriptName = keyof typeof scriptDefs;
@@ -72,5 +77,35 @@ declare module 'ioredis' {
       pending: string,
       userId: string,
     ): Result<(number | string)[], Context>;
+    fsAdjustStock(
+      meta: string,
+      journal: string,
+      adjustmentId: string,
+      delta: number,
+      actor: string,
+      now: number,
+    ): Result<[number, (string | number)?], Context>;
+    fsSetDefinition(
+      meta: string,
+      name: string,
+      perUserLimit: Arg,
+      startsAt: Arg,
+      endsAt: Arg,
+      paused: '0' | '1',
+      version: Arg,
+    ): Result<0 | 1, Context>;
+    fsBeginRebuild(meta: string, now: number): Result<1, Context>;
+    fsFinishRebuild(
+      meta: string,
+      claims: string,
+      totalStock: Arg,
+      perUserLimit: Arg,
+      startsAt: Arg,
+      endsAt: Arg,
+      paused: '0' | '1',
+      version: Arg,
+      name: string,
+    ): Result<[number, number], Context>;
+    fsReconcileCounters(meta: string, claims: string, totalStock: Arg): Result<number[], Context>;
   }
 }

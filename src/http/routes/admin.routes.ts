@@ -1,27 +1,87 @@
-import { Hono } from 'hono';
-import { createCampaignBody } from '../../campaign/campaign.schema.ts';
+import { type Context, Hono } from 'hono';
+import type { CampaignAdmin } from '../../campaign/campaign.admin.ts';
+import { createCampaignBody, patchCampaignBody, stockBody } from '../../campaign/campaign.schema.ts';
 import type { CampaignService } from '../../campaign/campaign.service.ts';
+import type { RunsRepo } from '../../db/runs.repo.ts';
+import type { Reconciler } from '../../reconcile/reconciler.ts';
+import { AppError } from '../../shared/errors.ts';
 import type { AppEnv } from '../env.ts';
 import { adminAuth } from '../middleware/admin-auth.ts';
-import { campaignIdParam, readJson } from '../validate.ts';
+import { campaignIdParam, idempotencyKeyHeader, readJson } from '../validate.ts';
+import { reconcileRoutes } from './reconcile.routes.ts';
 
-export function adminRoutes(deps: { campaigns: CampaignService; adminToken: string }) {
+const ACTOR = /^[\x20-\x7e]{1,100}$/;
+
+/** The operator behind a change: the X-Actor header (e.g. an operator's name), "admin" without one. */
+function actorOf(c: Context<AppEnv>) {
+  const actor = c.req.header('x-actor')?.trim() || 'admin';
+  if (!ACTOR.test(actor))
+    throw new AppError('invalid_request', 'X-Actor must be 1 to 100 printable characters');
+  return { actor, requestId: c.get('requestId') };
+}
+
+/** If-Match: "7", W/"7" or 7. Required for PATCH so a stale edit cannot overwrite a newer one. */
+function expectedVersion(c: Context<AppEnv>): number {
+  const header = c.req.header('if-match');
+  if (header === undefined) {
+    throw new AppError('precondition_required', 'send If-Match with the ETag (version) you last read');
+  }
+  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
+  if (!match) throw new AppError('invalid_request', 'If-Match must be an ETag such as "3"');
+  return Number(match[1]);
+}
+
+function withEtag<T extends { version: number }>(c: Context<AppEnv>, campaign: T, status: 200 | 201 = 200) {
+  c.header('ETag', `"${campaign.version}"`);
+  return c.json(campaign, status);
+}
+
+export function adminRoutes(deps: {
+  campaigns: CampaignService;
+  admin: CampaignAdmin;
+  reconciler: Reconciler;
+  runs: RunsRepo;
+  adminToken: string;
+}) {
   const app = new Hono<AppEnv>();
   app.use('*', adminAuth(deps.adminToken));
 
-  app.post('/campaigns', async (c) => {
-    const campaign = await deps.campaigns.create(await readJson(c, createCampaignBody));
-    c.header('ETag', `"${campaign.version}"`);
-    return c.json(campaign, 201);
-  });
+  app.post('/campaigns', async (c) =>
+    withEtag(c, await deps.admin.create(await readJson(c, createCampaignBody), actorOf(c)), 201),
+  );
 
   app.get('/campaigns', async (c) => c.json({ campaigns: await deps.campaigns.list() }));
 
-  app.get('/campaigns/:id', async (c) => {
-    const campaign = await deps.campaigns.get(campaignIdParam(c));
-    c.header('ETag', `"${campaign.version}"`);
-    return c.json(campaign);
+  app.get('/campaigns/:id', async (c) => withEtag(c, await deps.campaigns.get(campaignIdParam(c))));
+
+  app.patch('/campaigns/:id', async (c) => {
+    const id = campaignIdParam(c);
+    const version = expectedVersion(c);
+    const body = await readJson(c, patchCampaignBody);
+    return withEtag(c, await deps.admin.patch(id, version, body, actorOf(c)));
   });
+
+  app.post('/campaigns/:id/pause', async (c) =>
+    withEtag(c, await deps.admin.setPaused(campaignIdParam(c), true, actorOf(c))),
+  );
+  app.post('/campaigns/:id/resume', async (c) =>
+    withEtag(c, await deps.admin.setPaused(campaignIdParam(c), false, actorOf(c))),
+  );
+
+  app.post('/campaigns/:id/stock', async (c) => {
+    const id = campaignIdParam(c);
+    const key = idempotencyKeyHeader(c);
+    const { delta } = await readJson(c, stockBody);
+    const result = await deps.admin.adjustStock(id, delta, actorOf(c), key);
+    c.header('ETag', `"${result.campaign.version}"`);
+    return c.json(result);
+  });
+
+  app.get('/campaigns/:id/changes', async (c) =>
+    c.json({ changes: await deps.admin.changes(campaignIdParam(c)) }),
+  );
+
+  app.route('/', reconcileRoutes(deps));
 
   app.get('/campaigns/:id/stats', async (c) => c.json(await deps.campaigns.stats(campaignIdParam(c))));
 

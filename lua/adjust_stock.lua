@@ -1,0 +1,45 @@
+--[[
+  adjust_stock: add stock to, or remove stock from, a live campaign, atomically with the claims running
+  against it, and journal the change in the same step (Postgres records it afterwards; the reconciler
+  replays journal entries Postgres is missing).
+
+  KEYS[1] meta      hash of the campaign (totalStock, remaining, status)
+  KEYS[2] journal   hash: adjustmentId -> JSON entry of an applied change
+
+  ARGV[1] adjustmentId   stable across retries of one request (derived from its Idempotency-Key)
+  ARGV[2] delta          integer, positive adds, negative removes
+  ARGV[3] actor
+  ARGV[4] now            epoch ms
+
+  Returns
+    { 1, entry }       applied; entry = {id, delta, actor, at, totalBefore, totalAfter, remainingAfter}
+    { 2, entry }       this adjustment id was applied before: its original entry, nothing changes
+    { -1 }             campaign not found
+    { -2, remaining }  refused: removing more than remains; nothing changes
+    { -7 }             campaign is being rebuilt; retry shortly
+]]
+local earlier = redis.call('HGET', KEYS[2], ARGV[1])
+if earlier then return { 2, earlier } end
+
+local meta = redis.call('HMGET', KEYS[1], 'totalStock', 'remaining', 'status')
+local total = tonumber(meta[1])
+if not total then return { -1 } end
+if meta[3] == 'rebuilding' then return { -7 } end
+
+local remaining = tonumber(meta[2])
+local delta = tonumber(ARGV[2])
+if remaining + delta < 0 then return { -2, remaining } end
+
+redis.call('HINCRBY', KEYS[1], 'totalStock', delta)
+redis.call('HINCRBY', KEYS[1], 'remaining', delta)
+local entry = cjson.encode({
+  id = ARGV[1],
+  delta = delta,
+  actor = ARGV[3],
+  at = tonumber(ARGV[4]),
+  totalBefore = total,
+  totalAfter = total + delta,
+  remainingAfter = remaining + delta,
+})
+redis.call('HSET', KEYS[2], ARGV[1], entry)
+return { 1, entry }

@@ -1,0 +1,78 @@
+import { desc, eq, inArray } from 'drizzle-orm';
+import type { Executor } from './client.ts';
+import { campaignChanges, stockAdjustments } from './schema.ts';
+
+/** A stock change as journaled by lua/adjust_stock.lua. */
+export interface StockEntry {
+  id: string;
+  delta: number;
+  actor: string;
+  at: number;
+  totalBefore: number;
+  totalAfter: number;
+  remainingAfter: number;
+}
+
+export interface ChangeRecord {
+  campaignId: string;
+  actor: string;
+  action: 'create' | 'update' | 'pause' | 'resume' | 'stock';
+  before: unknown;
+  after: unknown;
+  requestId?: string | undefined;
+}
+
+/** The operator audit log and the stock adjustment ledger. */
+export function createChangesRepo(db: Executor) {
+  return {
+    async record(tx: Executor, change: ChangeRecord): Promise<void> {
+      await tx.insert(campaignChanges).values({ ...change, requestId: change.requestId ?? null });
+    },
+
+    async list(campaignId: string, limit = 100) {
+      return db
+        .select()
+        .from(campaignChanges)
+        .where(eq(campaignChanges.campaignId, campaignId))
+        .orderBy(desc(campaignChanges.id))
+        .limit(limit);
+    },
+
+    /** Records a stock change once; false when this adjustment id is already recorded. */
+    async recordStock(
+      tx: Executor,
+      campaignId: string,
+      entry: StockEntry,
+      recordedBy: string,
+    ): Promise<boolean> {
+      const rows = await tx
+        .insert(stockAdjustments)
+        .values({
+          id: entry.id,
+          campaignId,
+          delta: entry.delta,
+          actor: entry.actor,
+          totalBefore: entry.totalBefore,
+          totalAfter: entry.totalAfter,
+          remainingAfter: entry.remainingAfter,
+          appliedAt: new Date(entry.at),
+          recordedBy,
+        })
+        .onConflictDoNothing()
+        .returning({ id: stockAdjustments.id });
+      return rows.length === 1;
+    },
+
+    /** Which of these adjustment ids Postgres has recorded. */
+    async recordedStock(tx: Executor, ids: string[]): Promise<Set<string>> {
+      if (ids.length === 0) return new Set();
+      const rows = await tx
+        .select({ id: stockAdjustments.id })
+        .from(stockAdjustments)
+        .where(inArray(stockAdjustments.id, ids));
+      return new Set(rows.map((r) => r.id));
+    },
+  };
+}
+
+export type ChangesRepo = ReturnType<typeof createChangesRepo>;

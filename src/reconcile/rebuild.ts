@@ -1,0 +1,149 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { type Claim, parseRecord } from '../claim/claim.ts';
+import type { ClaimsRepo } from '../db/claims.repo.ts';
+import type { CampaignRow } from '../db/schema.ts';
+import { type PersistJob, persistJobSchema } from '../queue/persist.queue.ts';
+import { campaignKeys } from '../redis/keys.ts';
+
+export interface RebuildDeps {
+  redis: Redis;
+  keyPrefix: string;
+  claims: ClaimsRepo;
+  queue: Queue<PersistJob>;
+  idempotencyTtlSeconds: number;
+  /** How long to let enqueues already under way land in the queue before reading it. */
+  settleMs: number;
+  now: () => number;
+}
+
+export interface RebuildResult {
+  claims: number;
+  fromPostgres: number;
+  fromQueue: number;
+  fromRedis: number;
+  /** Claims dropped because another claim holds the same (user, ordinal): the first one wins. */
+  dropped: string[];
+  claimed: number;
+  remaining: number;
+}
+
+const CHUNK = 1_000;
+
+/** Claims still travelling in persist jobs (acknowledged, not yet in Postgres) for one campaign. */
+async function queuedClaims(queue: Queue<PersistJob>, campaignId: string): Promise<Claim[]> {
+  const jobs = await queue.getJobs(['waiting', 'active', 'delayed', 'prioritized', 'failed']);
+  const out: Claim[] = [];
+  for (const job of jobs) {
+    const parsed = persistJobSchema.safeParse(job?.data);
+    if (!parsed.success) continue;
+    for (const c of parsed.data.claims) if (c.campaignId === campaignId) out.push(c);
+  }
+  return out;
+}
+
+function record(c: Claim): string {
+  return JSON.stringify({
+    id: c.id,
+    campaignId: c.campaignId,
+    userId: c.userId,
+    couponCode: c.couponCode,
+    claimedAt: c.claimedAt,
+    ordinal: c.ordinal,
+    ...(c.idempotencyKey === undefined ? {} : { idempotencyKey: c.idempotencyKey }),
+  });
+}
+
+/**
+ * Rebuilds a campaign's Redis state after Redis lost some or all of it. Claims are held off first (503),
+ * then every claim that was acknowledged and can still be found is gathered: the rows in Postgres, the
+ * claims still travelling in persist jobs, and whatever records survived in Redis. Leaving out the
+ * queued ones would let the campaign sell their coupons a second time once they reach Postgres.
+ * The caller holds the campaign's reconcile lock and its Postgres row.
+ */
+export async function rebuildCampaign(deps: RebuildDeps, row: CampaignRow): Promise<RebuildResult> {
+  const { redis } = deps;
+  const keys = campaignKeys(deps.keyPrefix, row.id);
+  await redis.fsBeginRebuild(keys.meta, deps.now());
+  await new Promise((r) => setTimeout(r, deps.settleMs));
+
+  const [persisted, queued, survivingRaw] = await Promise.all([
+    deps.claims.allForCampaign(row.id),
+    queuedClaims(deps.queue, row.id),
+    redis.hvals(keys.claims),
+  ]);
+  const persistedIds = new Set(persisted.map((c) => c.id));
+  const queuedIds = new Set(queued.map((c) => c.id));
+  const byId = new Map<string, Claim>();
+  const counts = { fromPostgres: 0, fromQueue: 0, fromRedis: 0 };
+  const add = (c: Claim, source: keyof typeof counts) => {
+    if (byId.has(c.id)) return;
+    byId.set(c.id, c);
+    counts[source]++;
+  };
+  for (const c of persisted) add(c, 'fromPostgres');
+  for (const c of queued) add(c, 'fromQueue');
+  for (const raw of survivingRaw) add(parseRecord(raw), 'fromRedis');
+
+  // One claim per (user, ordinal): Postgres rows come first, then the earliest claim.
+  const ordered = [...byId.values()].sort(
+    (a, b) => Number(persistedIds.has(b.id)) - Number(persistedIds.has(a.id)) || a.claimedAt - b.claimedAt,
+  );
+  const slots = new Set<string>();
+  const kept: Claim[] = [];
+  const dropped: string[] = [];
+  for (const c of ordered) {
+    const slot = `${c.userId}\0${c.ordinal}`;
+    if (slots.has(slot)) dropped.push(c.id);
+    else {
+      slots.add(slot);
+      kept.push(c);
+    }
+  }
+
+  await redis.del(keys.users, keys.claims, keys.pending);
+  const now = deps.now();
+  const users = new Map<string, Claim[]>();
+  for (let i = 0; i < kept.length; i += CHUNK) {
+    const pipe = redis.pipeline();
+    for (const c of kept.slice(i, i + CHUNK)) {
+      pipe.hset(keys.claims, c.id, record(c));
+      // Not yet in Postgres: pending again. Queued ones are in flight (scored now, so the reconciler
+      // leaves them to their job); survivors may have lost their job (scored at their claim time).
+      if (!persistedIds.has(c.id)) pipe.zadd(keys.pending, queuedIds.has(c.id) ? now : c.claimedAt, c.id);
+      const ttl = Math.floor((c.claimedAt + deps.idempotencyTtlSeconds * 1000 - now) / 1000);
+      if (c.idempotencyKey && ttl > 0) pipe.set(keys.idem(c.userId, c.idempotencyKey), c.id, 'EX', ttl);
+      const list = users.get(c.userId);
+      if (list) list.push(c);
+      else users.set(c.userId, [c]);
+    }
+    await pipe.exec();
+  }
+  const userEntries = [...users];
+  for (let i = 0; i < userEntries.length; i += CHUNK) {
+    const fields: string[] = [];
+    for (const [user, list] of userEntries.slice(i, i + CHUNK)) {
+      fields.push(
+        user,
+        list
+          .sort((a, b) => a.ordinal - b.ordinal)
+          .map((c) => c.id)
+          .join(','),
+      );
+    }
+    await redis.hset(keys.users, ...fields);
+  }
+
+  const [claimed, remaining] = await redis.fsFinishRebuild(
+    keys.meta,
+    keys.claims,
+    row.totalStock,
+    row.perUserLimit,
+    row.startsAt.getTime(),
+    row.endsAt.getTime(),
+    row.paused ? '1' : '0',
+    row.version,
+    row.name,
+  );
+  return { claims: kept.length, ...counts, dropped, claimed, remaining };
+}

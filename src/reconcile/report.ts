@@ -1,0 +1,53 @@
+/** What a reconciler run found and did, per campaign. Stored in reconciliation_runs as JSON. */
+
+/** I1-I6 of DESIGN.md, plus: Redis lost state, definition drift, a stock change Postgres missed. */
+export type Invariant = 'I1' | 'I2' | 'I3' | 'I4' | 'I5' | 'I6' | 'redis_state' | 'definition' | 'stock';
+
+export interface Violation {
+  invariant: Invariant;
+  message: string;
+  values: Record<string, unknown>;
+  /** True when this run repaired it. */
+  repaired: boolean;
+}
+
+export interface CampaignReport {
+  campaignId: string;
+  durationMs: number;
+  /** Live counters in Redis after the run. */
+  redis: { totalStock: number; remaining: number; claimed: number; claimRecords: number; pending: number };
+  /** The ledger in Postgres after the run. */
+  postgres: { totalStock: number; persisted: number };
+  repairs: {
+    /** Redis had lost state and the campaign was rebuilt from Postgres and the queue. */
+    rebuilt: boolean;
+    /** Editable fields (name, window, paused) copied from Postgres into Redis. */
+    definitionSynced: boolean;
+    /** Stock changes journaled in Redis that Postgres had not recorded, now recorded. */
+    stockChangesRecorded: number;
+    /** Counters rewritten from the claim records (I2). */
+    countersFixed: boolean;
+    /** Pending claims already in Postgres, now marked persisted. */
+    markedPersisted: number;
+    /** Pending claims older than the grace period and not in Postgres, handed to the queue again. */
+    requeued: number;
+  };
+  violations: Violation[];
+  /** Persisted equals claimed and nothing is pending (I6); false while claims are in flight. */
+  drained: boolean;
+}
+
+export interface RunReport {
+  runId: number | null;
+  trigger: 'schedule' | 'manual' | 'cli' | 'recovery';
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  /** False when any violation was left unrepaired. */
+  ok: boolean;
+  campaigns: CampaignReport[];
+}
+
+export function unrepaired(report: Pick<RunReport, 'campaigns'>): Violation[] {
+  return report.campaigns.flatMap((c) => c.violations.filter((v) => !v.repaired));
+}

@@ -1,0 +1,45 @@
+import { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../shared/logger.ts';
+import type { Reconciler } from './reconciler.ts';
+
+export const RECONCILE_QUEUE = 'reconcile';
+const SCHEDULER_ID = 'reconcile-all';
+
+/**
+ * The reconciler's third door: a BullMQ job scheduler fires every `everyMs`, and one of the processes
+ * running this takes the job. Upserting the scheduler is idempotent, so every worker process does it at
+ * start. The reconciler itself is safe to run twice at once (per-campaign lock), which covers the
+ * known scheduler races.
+ */
+export async function startReconcileScheduler(opts: {
+  connection: Redis;
+  prefix: string;
+  everyMs: number;
+  reconciler: Reconciler;
+  log: Logger;
+}): Promise<{ close(): Promise<void> }> {
+  const queue = new Queue(RECONCILE_QUEUE, { connection: opts.connection, prefix: opts.prefix });
+  queue.on('error', (err) => opts.log.warn('reconcile queue error', { err }));
+  await queue.upsertJobScheduler(
+    SCHEDULER_ID,
+    { every: opts.everyMs },
+    { name: 'reconcile', opts: { removeOnComplete: 100, removeOnFail: 100 } },
+  );
+  const worker = new Worker(
+    RECONCILE_QUEUE,
+    async () => {
+      const report = await opts.reconciler.run({ trigger: 'schedule' });
+      return { runId: report.runId, ok: report.ok };
+    },
+    { connection: opts.connection, prefix: opts.prefix, concurrency: 1 },
+  );
+  worker.on('error', (err) => opts.log.warn('reconcile worker error', { err }));
+  worker.on('failed', (_job, err) => opts.log.warn('scheduled reconciliation failed', { err }));
+  return {
+    async close() {
+      await worker.close();
+      await queue.close();
+    },
+  };
+}

@@ -12,37 +12,47 @@ export interface InsertOutcome {
   refused: string[];
 }
 
-const TEXT_OID = 25;
+/**
+ * Batches travel as one JSON parameter that Postgres unpacks (jsonb_to_recordset): the statement text is
+ * the same for any batch size, so it is prepared once and no 1,000-placeholder query is built. Not
+ * sql.array(): postgres.js serialises arrays through a type map it fetches after a connection opens, and
+ * a query built before that sends `a,b` instead of `{a,b}`, which Postgres rejects.
+ */
+function rowsJson(batch: Claim[]): string {
+  return JSON.stringify(
+    batch.map((c) => ({
+      id: c.id,
+      campaign_id: c.campaignId,
+      user_id: c.userId,
+      ordinal: c.ordinal,
+      coupon_code: c.couponCode,
+      idempotency_key: c.idempotencyKey ?? null,
+      claimed_ms: c.claimedAt,
+    })),
+  );
+}
 
 export function createClaimsRepo({ db, sql }: Database) {
-  const text = (values: (string | null)[]) => sql.array(values, TEXT_OID);
+  const rowType = sql.unsafe(
+    '(id uuid, campaign_id text, user_id text, ordinal int, coupon_code text, idempotency_key text, claimed_ms bigint)',
+  );
 
   /** Which of these claim ids are in Postgres. */
   const existing = async (ids: string[]): Promise<Set<string>> => {
     if (ids.length === 0) return new Set();
-    const rows = await sql<{ id: string }[]>`select id from claims where id = any(${text(ids)}::uuid[])`;
+    const rows = await sql<{ id: string }[]>`
+      select id from claims
+      where id in (select value::uuid from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`;
     return new Set(rows.map((r) => r.id));
   };
 
   return {
-    /**
-     * One multi-row INSERT per batch, idempotent by the claim id and the unique constraints. The rows go
-     * in as seven arrays unnested server-side: the statement text and its seven parameters are the same
-     * for any batch size, so it is prepared once and the client builds no 1,000-placeholder query.
-     */
+    /** One multi-row INSERT per batch, idempotent by the claim id and the unique constraints. */
     async insertMany(batch: Claim[]): Promise<InsertOutcome> {
       const rows = await sql<{ id: string }[]>`
         insert into claims (id, campaign_id, user_id, ordinal, coupon_code, idempotency_key, claimed_at)
         select id, campaign_id, user_id, ordinal, coupon_code, idempotency_key, to_timestamp(claimed_ms / 1000.0)
-        from unnest(
-          ${text(batch.map((c) => c.id))}::uuid[],
-          ${text(batch.map((c) => c.campaignId))}::text[],
-          ${text(batch.map((c) => c.userId))}::text[],
-          ${text(batch.map((c) => String(c.ordinal)))}::int[],
-          ${text(batch.map((c) => c.couponCode))}::text[],
-          ${text(batch.map((c) => c.idempotencyKey ?? null))}::text[],
-          ${text(batch.map((c) => String(c.claimedAt)))}::bigint[]
-        ) as t(id, campaign_id, user_id, ordinal, coupon_code, idempotency_key, claimed_ms)
+        from jsonb_to_recordset(${rowsJson(batch)}::jsonb) as t${rowType}
         on conflict do nothing
         returning id`;
       const inserted = rows.map((r) => r.id);
@@ -56,6 +66,8 @@ export function createClaimsRepo({ db, sql }: Database) {
         refused: skipped.filter((id) => !present.has(id)),
       };
     },
+
+    existing,
 
     /** Every claim of a campaign, as the rebuild needs them. */
     async allForCampaign(campaignId: string): Promise<Claim[]> {
@@ -102,11 +114,7 @@ export function createClaimsRepo({ db, sql }: Database) {
     async conflicting(batch: Claim[]): Promise<Set<string>> {
       if (batch.length === 0) return new Set();
       const rows = await sql<{ id: string }[]>`
-        select t.id from unnest(
-          ${text(batch.map((c) => c.id))}::uuid[], ${text(batch.map((c) => c.campaignId))}::text[],
-          ${text(batch.map((c) => c.userId))}::text[], ${text(batch.map((c) => String(c.ordinal)))}::int[],
-          ${text(batch.map((c) => c.couponCode))}::text[]
-        ) as t(id, campaign_id, user_id, ordinal, coupon_code)
+        select t.id from jsonb_to_recordset(${rowsJson(batch)}::jsonb) as t${rowType}
         where exists (
           select 1 from claims c where c.id <> t.id and (c.coupon_code = t.coupon_code
             or (c.campaign_id = t.campaign_id and c.user_id = t.user_id and c.ordinal = t.ordinal)))`;
@@ -125,8 +133,6 @@ export function createClaimsRepo({ db, sql }: Database) {
         .where(and(eq(claims.campaignId, campaignId), eq(claims.userId, userId)))
         .orderBy(claims.ordinal);
     },
-
-    existing,
   };
 }
 

@@ -119,26 +119,29 @@ export function createReconciler(deps: ReconcilerDeps) {
       // 3. Stock changes Redis applied and journaled but Postgres never recorded (a crash in between).
       row = await recordJournal(tx, row, keys.journal, repairs, violations);
 
-      // 4. Counters against the claim records and the recorded total (I1, I2).
+      // 4. Counters against the claim records and the total Postgres records (I1, I2).
       const before = parseLiveCampaign(id, await redis.hmget(keys.meta, ...liveFields));
       const records = await redis.hlen(keys.claims);
-      const found = before
-        ? checkCounters({ ...pick(before), claimRecords: records }).concat(
-            before.totalStock === row.totalStock
-              ? []
-              : [
-                  {
-                    invariant: 'stock',
-                    message: `Redis total stock ${before.totalStock} differs from Postgres ${row.totalStock}`,
-                    values: { redis: before.totalStock, postgres: row.totalStock },
-                    repaired: false,
-                  },
-                ],
-          )
-        : [];
+      const found = before ? checkCounters({ ...pick(before), claimRecords: records }) : [];
       const [code] = await redis.fsReconcileCounters(keys.meta, keys.claims, row.totalStock);
       if (code === 1) repairs.countersFixed = true;
       for (const v of found) violations.push({ ...v, repaired: code === 1 && v.invariant !== 'I1' });
+      if (before && before.totalStock !== row.totalStock) {
+        violations.push({
+          invariant: 'stock',
+          message: `Redis total stock ${before.totalStock} differed from Postgres ${row.totalStock}`,
+          values: { redis: before.totalStock, postgres: row.totalStock },
+          repaired: code === 1,
+        });
+      }
+      if (code === -1 && !found.some((v) => v.invariant === 'I1')) {
+        violations.push({
+          invariant: 'I1',
+          message: `oversold: ${records} claims for ${row.totalStock} coupons`,
+          values: { totalStock: row.totalStock, claimRecords: records },
+          repaired: false,
+        });
+      }
 
       // 5. Pending claims past the grace period: persisted ones are marked, the others requeued (I4).
       await settlePending(id, keys, tag, repairs, violations);

@@ -55,6 +55,9 @@ export async function createTestEnv(name: string, overrides: Record<string, stri
     JWT_SECRET,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     PENDING_GRACE_MS: '0',
+    REBUILD_SETTLE_MS: '50',
+    // Scheduled reconciliation stays out of the way unless a test asks for it.
+    RECONCILE_EVERY_MS: '3600000',
     ...overrides,
   };
   const config = loadConfig(env);

@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 
 export async function freePort(): Promise<number> {
@@ -33,11 +36,25 @@ export interface PrivateRedis {
 
 export async function startPrivateRedis(extraArgs: string[] = []): Promise<PrivateRedis> {
   const port = await freePort();
+  // Its own working directory, so an AOF or RDB file it may write goes away with it.
+  const dir = mkdtempSync(join(tmpdir(), 'fs-redis-'));
   let child: ChildProcess;
   const launch = async () => {
     child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+        ...extraArgs,
+      ],
       { stdio: 'ignore' },
     );
     await waitForPing(port);
@@ -68,7 +85,10 @@ export async function startPrivateRedis(extraArgs: string[] = []): Promise<Priva
       await kill();
       await launch();
     },
-    stop: kill,
+    async stop() {
+      await kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClaimService } from '../claim/claim.service.ts';
 import type { Claim } from '../claim/claim.ts';
 import { couponCode, uuidv7 } from '../claim/ids.ts';
+import { createClaimsRepo } from '../db/claims.repo.ts';
+import { createDatabase } from '../db/client.ts';
 import { PERSIST_JOB } from '../queue/persist.queue.ts';
 import { campaignKeys } from '../redis/keys.ts';
 import { createTestEnv, type Instance, type TestEnv } from '../testing/harness.ts';
@@ -93,6 +95,24 @@ describe('persistence', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(await rowsOf(id)).toBe(3);
     await worker.close();
+  });
+
+  it('the first batch on a brand-new connection pool is written (no client-side type discovery needed)', async () => {
+    const { id } = await createCampaign(api.app, { totalStock: 10 });
+    // A fresh pool has fetched no types yet: a batch built now must still reach Postgres intact.
+    for (const use of ['insertMany', 'existing', 'conflicting'] as const) {
+      const database = createDatabase(env.databaseUrl, { max: 1 });
+      try {
+        const repo = createClaimsRepo(database);
+        const batch = [fakeClaim(id, `fresh-${use}-1`), fakeClaim(id, `fresh-${use}-2`)];
+        if (use === 'insertMany') expect((await repo.insertMany(batch)).inserted).toHaveLength(2);
+        if (use === 'existing') expect((await repo.existing(batch.map((c) => c.id))).size).toBe(0);
+        if (use === 'conflicting') expect((await repo.conflicting(batch)).size).toBe(0);
+      } finally {
+        await database.close();
+      }
+    }
+    expect(await rowsOf(id)).toBe(2);
   });
 
   it('a claim refused by a unique constraint does not hold back the rest of its batch', async () => {

@@ -1,0 +1,26 @@
+import { createClaimService } from '../claim/claim.service.ts';
+import type { Instance } from './harness.ts';
+
+/**
+ * Accepts claims through the real script but never enqueues them: the process "dies" between the Lua
+ * script and the enqueue. Returns the accepted claim ids.
+ */
+export async function claimWithoutEnqueue(
+  inst: Instance,
+  campaignId: string,
+  users: string[],
+): Promise<string[]> {
+  const { services } = inst;
+  const crashing = createClaimService({
+    redis: services.redis,
+    keyPrefix: services.config.REDIS_PREFIX,
+    idempotencyTtlSeconds: 60,
+    producer: { submit: () => {} },
+    campaignMissing: async () => false,
+  });
+  const outcomes = await Promise.all(users.map((userId) => crashing.claim({ campaignId, userId })));
+  return outcomes.map((o) => {
+    if (o.kind !== 'claimed') throw new Error(`expected a claim, got ${o.kind}`);
+    return o.claim.id;
+  });
+}

@@ -30,7 +30,11 @@ await migrateDatabase(config.DATABASE_URL);
 const services = createServices(config, log);
 const { admin, reconciler, repos } = services;
 const who = { actor: 'bench' };
-const window = { startsAt: new Date(Date.now() - 60_000), endsAt: new Date(Date.now() + 86_400_000), perUserLimit: 1 };
+const window = {
+  startsAt: new Date(Date.now() - 60_000),
+  endsAt: new Date(Date.now() + 86_400_000),
+  perUserLimit: 1,
+};
 
 /** Accepts `n` claims through the real script, collecting them instead of enqueueing. */
 async function acceptClaims(campaignId: string, n: number): Promise<Claim[]> {
@@ -52,14 +56,22 @@ async function acceptClaims(campaignId: string, n: number): Promise<Claim[]> {
 async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
   const started = performance.now();
   const result = await work();
-  console.log(`${label.padEnd(62)} ${Math.round(performance.now() - started).toString().padStart(6)} ms`);
+  console.log(
+    `${label.padEnd(62)} ${Math.round(performance.now() - started)
+      .toString()
+      .padStart(6)} ms`,
+  );
   return result;
 }
 
 try {
-  const big = await admin.create({ id: `persisted-${run}`, name: 'bench', totalStock: PERSISTED, ...window }, who);
+  const big = await admin.create(
+    { id: `persisted-${run}`, name: 'bench', totalStock: PERSISTED, ...window },
+    who,
+  );
   const accepted = await acceptClaims(big.id, PERSISTED);
-  for (let i = 0; i < accepted.length; i += 5_000) await repos.claims.insertMany(accepted.slice(i, i + 5_000));
+  for (let i = 0; i < accepted.length; i += 5_000)
+    await repos.claims.insertMany(accepted.slice(i, i + 5_000));
   await services.redis.client.del(campaignKeys(config.REDIS_PREFIX, big.id).pending);
   console.log(`seeded ${accepted.length} persisted claims and ${PENDING} pending claims\n`);
 
@@ -77,7 +89,10 @@ try {
   if (!r.repairs.rebuilt || r.redis.claimed !== PERSISTED) throw new Error('expected a full rebuild');
   console.log(`  (includes the ${config.REBUILD_SETTLE_MS} ms pause that lets in-flight enqueues land)`);
 
-  const small = await admin.create({ id: `pending-${run}`, name: 'bench', totalStock: PENDING, ...window }, who);
+  const small = await admin.create(
+    { id: `pending-${run}`, name: 'bench', totalStock: PENDING, ...window },
+    who,
+  );
   await acceptClaims(small.id, PENDING);
   const repaired = await timed(`reconcile ${PENDING} pending claims whose enqueue was lost`, () =>
     reconciler.run({ trigger: 'cli', campaignId: small.id }),
@@ -94,7 +109,8 @@ try {
     batchMax: config.PERSIST_BATCH_MAX,
   });
   await timed(`  then until a worker has all ${PENDING} in Postgres`, async () => {
-    while ((await repos.claims.countByCampaign(small.id)) < PENDING) await new Promise((res) => setTimeout(res, 20));
+    while ((await repos.claims.countByCampaign(small.id)) < PENDING)
+      await new Promise((res) => setTimeout(res, 20));
   });
   await worker.close();
 } finally {

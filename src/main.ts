@@ -18,6 +18,8 @@ async function main(): Promise<void> {
   const log = createLogger(config.LOG_LEVEL, { role: config.ROLE, pid: process.pid });
   await migrateDatabase(config.DATABASE_URL);
   const runtime = await startRuntime(config, log);
+  // A parent that spawned this process with an IPC channel (the fleet, tests) learns it is ready.
+  process.send?.({ type: 'ready', role: config.ROLE, port: runtime.port ?? null });
 
   let stopping = false;
   const shutdown = (signal: string) => {

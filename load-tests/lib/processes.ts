@@ -9,9 +9,11 @@ export interface ServiceProcess {
   pid: number;
   url?: string;
   child: ChildProcess;
-  /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code (null when killed). */
-  stop(graceMs?: number): Promise<number | null>;
+  /** Resolves when the process reports (over IPC) that it has started; rejects if it exits first. */
+  started: Promise<void>;
   exited: Promise<number | null>;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code (null when killed by a signal). */
+  stop(graceMs?: number): Promise<number | null>;
 }
 
 export interface SpawnOptions {
@@ -26,7 +28,7 @@ export function spawnService(opts: SpawnOptions): ServiceProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: projectRoot,
     env: { ...process.env, ...opts.env, ...(opts.port === undefined ? {} : { PORT: String(opts.port) }) },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   for (const stream of ['stdout', 'stderr'] as const) {
     let buffered = '';
@@ -41,10 +43,18 @@ export function spawnService(opts: SpawnOptions): ServiceProcess {
     });
   }
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const started = new Promise<void>((resolve, reject) => {
+    child.on('message', (m: { type?: string }) => {
+      if (m?.type === 'ready') resolve();
+    });
+    void exited.then((code) => reject(new Error(`${opts.name} exited with ${code} before it started`)));
+  });
+  started.catch(() => {});
   return {
     name: opts.name,
     pid: child.pid!,
     child,
+    started,
     exited,
     ...(opts.port === undefined ? {} : { url: `http://127.0.0.1:${opts.port}` }),
     async stop(graceMs = 15_000) {
@@ -58,16 +68,18 @@ export function spawnService(opts: SpawnOptions): ServiceProcess {
   };
 }
 
-/** Polls GET /readyz until it answers 200, the process exits, or the timeout passes. */
-export async function waitReady(service: ServiceProcess, timeoutMs = 30_000): Promise<void> {
-  if (!service.url) return;
+/** Waits for the process to start, then (for an API) until GET /readyz answers 200. */
+export async function waitReady(service: ServiceProcess, timeoutMs = 60_000): Promise<void> {
   const until = Date.now() + timeoutMs;
-  let exited = false;
-  void service.exited.then(() => {
-    exited = true;
-  });
+  const timeout = new Promise<never>((_, reject) =>
+    setTimeout(
+      () => reject(new Error(`${service.name} not ready within ${timeoutMs} ms`)),
+      timeoutMs,
+    ).unref(),
+  );
+  await Promise.race([service.started, timeout]);
+  if (!service.url) return;
   for (;;) {
-    if (exited) throw new Error(`${service.name} exited before it was ready`);
     try {
       const res = await fetch(`${service.url}/readyz`);
       if (res.ok) return;

@@ -1,0 +1,161 @@
+import { Pool } from 'undici';
+import { summarize, Timeline } from './stats.ts';
+
+export interface HttpRequest {
+  base: string;
+  method: 'GET' | 'POST';
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+export interface HttpResult {
+  status: number;
+  body: string;
+  /** From the arrival's scheduled time, so a slow server cannot hide queueing (no coordinated omission). */
+  latencyMs: number;
+}
+
+export interface OpenModelOptions {
+  /** Number of arrivals. */
+  arrivals: number;
+  /** Seconds from the start at which arrival i is due. */
+  arrivalTime: (i: number) => number;
+  /** What arrival i does; it may send several requests (use `send`). */
+  arrive: (i: number, send: (req: HttpRequest) => Promise<HttpResult>) => Promise<void>;
+  connectionsPerBase?: number;
+  /** Stops sending after this many seconds even if arrivals remain (a safety bound). */
+  maxSeconds?: number;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface Progress {
+  elapsedS: number;
+  scheduled: number;
+  completed: number;
+  inFlight: number;
+  statuses: Record<string, number>;
+  lastSecond: { count: number; p50: number; p99: number };
+}
+
+export interface OpenModelResult {
+  startedAt: number;
+  durationS: number;
+  requests: number;
+  statuses: Record<string, number>;
+  errors: number;
+  latency: ReturnType<typeof summarize>;
+  timeline: ReturnType<Timeline['series']>;
+  /** Arrivals that started more than 100 ms behind schedule: the driver itself could not keep up. */
+  lateStarts: number;
+}
+
+/**
+ * An open-model load driver: arrival i starts at its scheduled time whether or not earlier requests have
+ * been answered, as real users do, so a slow service faces a growing queue instead of a politely slower
+ * client. One undici connection pool per base URL.
+ */
+export async function runOpenModel(opts: OpenModelOptions): Promise<OpenModelResult> {
+  const pools = new Map<string, Pool>();
+  const poolFor = (base: string) => {
+    let pool = pools.get(base);
+    if (!pool) {
+      pool = new Pool(base, {
+        connections: opts.connectionsPerBase ?? 64,
+        pipelining: 1,
+        keepAliveTimeout: 30_000,
+      });
+      pools.set(base, pool);
+    }
+    return pool;
+  };
+  const startedAt = performance.now();
+  const wallStart = Date.now();
+  const timeline = new Timeline(startedAt);
+  const latencies: number[] = [];
+  const statuses = new Map<number, number>();
+  let errors = 0;
+  let scheduled = 0;
+  let completed = 0;
+  let lateStarts = 0;
+  let lastSecond: number[] = [];
+  const running = new Set<Promise<void>>();
+
+  const sendFor =
+    (due: number) =>
+    async (req: HttpRequest): Promise<HttpResult> => {
+      let status = 0;
+      let body = '';
+      try {
+        const res = await poolFor(req.base).request({
+          path: req.path,
+          method: req.method,
+          headers: req.headers ?? {},
+          body: req.body ?? null,
+        });
+        status = res.statusCode;
+        body = await res.body.text();
+      } catch {
+        errors++;
+      }
+      const now = performance.now();
+      const latencyMs = now - due;
+      latencies.push(latencyMs);
+      lastSecond.push(latencyMs);
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      timeline.record(now, status, latencyMs);
+      completed++;
+      return { status, body, latencyMs };
+    };
+
+  const progress = setInterval(() => {
+    const sorted = lastSecond.sort((a, b) => a - b);
+    opts.onProgress?.({
+      elapsedS: (performance.now() - startedAt) / 1000,
+      scheduled,
+      completed,
+      inFlight: running.size,
+      statuses: Object.fromEntries([...statuses].map(([s, n]) => [String(s), n])),
+      lastSecond: {
+        count: sorted.length,
+        p50: sorted[Math.floor(sorted.length * 0.5)] ?? 0,
+        p99: sorted[Math.floor(sorted.length * 0.99)] ?? 0,
+      },
+    });
+    lastSecond = [];
+  }, 1_000);
+
+  try {
+    const maxMs = (opts.maxSeconds ?? Number.POSITIVE_INFINITY) * 1000;
+    while (scheduled < opts.arrivals) {
+      const elapsed = performance.now() - startedAt;
+      if (elapsed > maxMs) break;
+      while (scheduled < opts.arrivals && opts.arrivalTime(scheduled) * 1000 <= elapsed) {
+        const i = scheduled++;
+        const due = startedAt + opts.arrivalTime(i) * 1000;
+        if (elapsed - (due - startedAt) > 100) lateStarts++;
+        const run = opts.arrive(i, sendFor(due)).catch(() => {
+          errors++;
+        });
+        running.add(run);
+        void run.finally(() => running.delete(run));
+      }
+      const next = scheduled < opts.arrivals ? opts.arrivalTime(scheduled) * 1000 - elapsed : 0;
+      await new Promise((r) => setTimeout(r, Math.max(1, Math.min(next, 20))));
+    }
+    while (running.size > 0) await Promise.allSettled([...running]);
+  } finally {
+    clearInterval(progress);
+    await Promise.all([...pools.values()].map((p) => p.close()));
+  }
+  return {
+    startedAt: wallStart,
+    durationS: (performance.now() - startedAt) / 1000,
+    requests: completed,
+    statuses: Object.fromEntries([...statuses].map(([s, n]) => [String(s), n])),
+    errors,
+    latency: summarize(latencies),
+    timeline: timeline.series(),
+    lateStarts,
+  };
+}

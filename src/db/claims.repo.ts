@@ -16,7 +16,9 @@ export interface InsertOutcome {
  * Batches travel as one JSON parameter that Postgres unpacks (jsonb_to_recordset): the statement text is
  * the same for any batch size, so it is prepared once and no 1,000-placeholder query is built. Not
  * sql.array(): postgres.js serialises arrays through a type map it fetches after a connection opens, and
- * a query built before that sends `a,b` instead of `{a,b}`, which Postgres rejects.
+ * a query built before that sends `a,b` instead of `{a,b}`, which Postgres rejects. The parameter is typed
+ * text (`::text::jsonb`): typed jsonb, postgres.js would JSON-encode the string again on a client that
+ * drizzle has not patched.
  */
 function rowsJson(batch: Claim[]): string {
   return JSON.stringify(
@@ -42,7 +44,7 @@ export function createClaimsRepo({ db, sql }: Database) {
     if (ids.length === 0) return new Set();
     const rows = await sql<{ id: string }[]>`
       select id from claims
-      where id in (select value::uuid from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`;
+      where id in (select value::uuid from jsonb_array_elements_text(${JSON.stringify(ids)}::text::jsonb))`;
     return new Set(rows.map((r) => r.id));
   };
 
@@ -52,7 +54,7 @@ export function createClaimsRepo({ db, sql }: Database) {
       const rows = await sql<{ id: string }[]>`
         insert into claims (id, campaign_id, user_id, ordinal, coupon_code, idempotency_key, claimed_at)
         select id, campaign_id, user_id, ordinal, coupon_code, idempotency_key, to_timestamp(claimed_ms / 1000.0)
-        from jsonb_to_recordset(${rowsJson(batch)}::jsonb) as t${rowType}
+        from jsonb_to_recordset(${rowsJson(batch)}::text::jsonb) as t${rowType}
         on conflict do nothing
         returning id`;
       const inserted = rows.map((r) => r.id);
@@ -114,7 +116,7 @@ export function createClaimsRepo({ db, sql }: Database) {
     async conflicting(batch: Claim[]): Promise<Set<string>> {
       if (batch.length === 0) return new Set();
       const rows = await sql<{ id: string }[]>`
-        select t.id from jsonb_to_recordset(${rowsJson(batch)}::jsonb) as t${rowType}
+        select t.id from jsonb_to_recordset(${rowsJson(batch)}::text::jsonb) as t${rowType}
         where exists (
           select 1 from claims c where c.id <> t.id and (c.coupon_code = t.coupon_code
             or (c.campaign_id = t.campaign_id and c.user_id = t.user_id and c.ordinal = t.ordinal)))`;

@@ -1,9 +1,10 @@
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClaimService } from '../claim/claim.service.ts';
 import type { Claim } from '../claim/claim.ts';
 import { couponCode, uuidv7 } from '../claim/ids.ts';
 import { createClaimsRepo } from '../db/claims.repo.ts';
-import { createDatabase } from '../db/client.ts';
+import { createDatabase, type Database } from '../db/client.ts';
 import { PERSIST_JOB } from '../queue/persist.queue.ts';
 import { campaignKeys } from '../redis/keys.ts';
 import { createTestEnv, type Instance, type TestEnv } from '../testing/harness.ts';
@@ -97,22 +98,35 @@ describe('persistence', () => {
     await worker.close();
   });
 
-  it('the first batch on a brand-new connection pool is written (no client-side type discovery needed)', async () => {
-    const { id } = await createCampaign(api.app, { totalStock: 10 });
-    // A fresh pool has fetched no types yet: a batch built now must still reach Postgres intact.
-    for (const use of ['insertMany', 'existing', 'conflicting'] as const) {
-      const database = createDatabase(env.databaseUrl, { max: 1 });
+  it('batches reach Postgres intact on a brand-new pool, with or without drizzle patching the client', async () => {
+    const { id } = await createCampaign(api.app, { totalStock: 20 });
+    // A fresh pool has fetched no types yet, and a client drizzle has not touched serialises jsonb itself:
+    // a batch must reach Postgres intact either way, twice on the same connection (prepared statement).
+    const pools: [string, () => Database][] = [
+      ['drizzle', () => createDatabase(env.databaseUrl, { max: 1 })],
+      [
+        'plain',
+        () => {
+          const sql = postgres(env.databaseUrl, { max: 1, onnotice: () => {} });
+          return { db: undefined as never, sql, close: () => sql.end() };
+        },
+      ],
+    ];
+    for (const [name, open] of pools) {
+      const database = open();
       try {
         const repo = createClaimsRepo(database);
-        const batch = [fakeClaim(id, `fresh-${use}-1`), fakeClaim(id, `fresh-${use}-2`)];
-        if (use === 'insertMany') expect((await repo.insertMany(batch)).inserted).toHaveLength(2);
-        if (use === 'existing') expect((await repo.existing(batch.map((c) => c.id))).size).toBe(0);
-        if (use === 'conflicting') expect((await repo.conflicting(batch)).size).toBe(0);
+        for (const round of [1, 2]) {
+          const batch = [fakeClaim(id, `${name}-${round}-a`), fakeClaim(id, `${name}-${round}-b`)];
+          expect((await repo.conflicting(batch)).size, name).toBe(0);
+          expect((await repo.insertMany(batch)).inserted, name).toHaveLength(2);
+          expect((await repo.existing(batch.map((c) => c.id))).size, name).toBe(2);
+        }
       } finally {
         await database.close();
       }
     }
-    expect(await rowsOf(id)).toBe(2);
+    expect(await rowsOf(id)).toBe(8);
   });
 
   it('a claim refused by a unique constraint does not hold back the rest of its batch', async () => {

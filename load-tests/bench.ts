@@ -1,0 +1,211 @@
+/**
+ * npm run bench -- [--apis 5] [--base-port 3101] [--rounds 3] [--seconds 5] [--connections 20]
+ *
+ * Performance figures as ratios measured in one run on one fleet (this machine is shared and noisy;
+ * absolute numbers wander, ratios measured side by side hold):
+ *  1. claim path vs the bare JSON route of the same app, same load (goal >= 0.6)
+ *  2. sold-out rejections vs the bare route (goal >= 0.9)
+ *  3. worker drain rate vs a raw batched INSERT into the same table (goal >= 0.3)
+ *  4. persistence lag p50/p99 at half of the peak intake (goal p99 <= 250 ms)
+ * The rounds of 1 and 2 alternate, so noise hits every route alike. No worker runs during them (the
+ * request path is measured on its own); the claims they accept are the backlog that 3 drains.
+ * Writes load-tests/results/bench.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import postgres from 'postgres';
+import { signJwt } from '../src/auth/jwt.ts';
+import { couponCode, uuidv7 } from '../src/claim/ids.ts';
+import { adminClient } from './lib/api.ts';
+import { runOpenModel } from './lib/driver.ts';
+import { type Fleet, startFleet } from './lib/fleet.ts';
+import { projectRoot, type ServiceProcess, spawnService, waitReady } from './lib/processes.ts';
+import { summarize } from './lib/stats.ts';
+
+const { values } = parseArgs({
+  options: {
+    apis: { type: 'string', default: '5' },
+    'base-port': { type: 'string', default: '3101' },
+    rounds: { type: 'string', default: '3' },
+    seconds: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '20' },
+    'lag-seconds': { type: 'string', default: '10' },
+  },
+});
+const ROUNDS = Number(values.rounds);
+const SECONDS = Number(values.seconds);
+const CONNECTIONS = Number(values.connections);
+const run = Date.now().toString(36);
+const ADMIN_TOKEN = 'bench-admin-token';
+const JWT_SECRET = 'bench-jwt-secret';
+const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/flashsale_bench';
+const env = {
+  DATABASE_URL,
+  ADMIN_TOKEN,
+  JWT_SECRET,
+  REDIS_PREFIX: `bench-${run}`,
+  LOG_LEVEL: 'warn',
+  // Every request is a different user; the limiter has nothing to protect here.
+  RATE_LIMIT_PER_SECOND: '100000',
+};
+
+let fleet: Fleet | undefined;
+let worker: ServiceProcess | undefined;
+const cleanup = async () => {
+  await worker?.stop();
+  await fleet?.stop();
+};
+process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
+
+/** One closed-loop round against every instance at once; returns requests/s of the wanted status. */
+async function round(bases: string[], make: (base: string) => autocannon.Options, wanted: (r: autocannon.Result) => number) {
+  const results = await Promise.all(
+    bases.map(
+      (base) =>
+        new Promise<autocannon.Result>((resolve, reject) =>
+          autocannon({ ...make(base), connections: CONNECTIONS, duration: SECONDS }, (err, r) =>
+            err ? reject(err) : resolve(r),
+          ),
+        ),
+    ),
+  );
+  const total = results.reduce((n, r) => n + wanted(r), 0);
+  const unexpected = results.reduce((n, r) => n + r.errors + r.timeouts, 0);
+  const p99 = Math.max(...results.map((r) => r.latency.p99));
+  return { rate: total / Math.max(...results.map((r) => r.duration)), unexpected, p99, results };
+}
+
+const tokenStream = (prefix: string) => {
+  let n = 0;
+  const exp = Math.floor(Date.now() / 1000) + 3600;
+  return () => signJwt({ sub: `${prefix}-${n++}`, exp }, JWT_SECRET);
+};
+
+try {
+  const apis = Number(values.apis);
+  console.log(`starting ${apis} api instances (no worker yet) from port ${values['base-port']}...`);
+  fleet = await startFleet({ apis, workers: 0, basePort: Number(values['base-port']), env });
+  const bases = fleet.urls;
+  const admin = adminClient(bases[0]!, ADMIN_TOKEN);
+  const claimsId = `bench-claims-${run}`;
+  const soldOutId = `bench-soldout-${run}`;
+  await admin.createCampaign({ id: claimsId, totalStock: 50_000_000 });
+  await admin.createCampaign({ id: soldOutId, totalStock: 1 });
+  const seed = await fetch(`${bases[0]}/v1/campaigns/${soldOutId}/claims`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${tokenStream(`seed-${run}`)()}` },
+  });
+  if (seed.status !== 201) throw new Error(`could not sell out the sold-out campaign: ${seed.status}`);
+
+  const nextWinner = tokenStream(`w-${run}`);
+  const nextLoser = tokenStream(`l-${run}`);
+  const claimOn = (campaignId: string, token: () => string) => (base: string) => ({
+    url: `${base}/v1/campaigns/${campaignId}/claims`,
+    method: 'POST' as const,
+    requests: [{ setupRequest: (req: any) => ({ ...req, headers: { ...req.headers, authorization: `Bearer ${token()}` } }) }],
+  });
+  const sums = { ping: [] as number[], claim: [] as number[], soldOut: [] as number[] };
+  let unexpected = 0;
+  for (let r = 1; r <= ROUNDS; r++) {
+    const ping = await round(bases, (base) => ({ url: `${base}/v1/ping` }), (x) => x['2xx']);
+    const claim = await round(bases, claimOn(claimsId, nextWinner), (x) => x['2xx']);
+    const soldOut = await round(bases, claimOn(soldOutId, nextLoser), (x) => x['4xx']);
+    for (const x of [...claim.results, ...soldOut.results]) unexpected += x.non2xx - x['4xx'] + x.errors;
+    unexpected += claim.results.reduce((n, x) => n + x['4xx'], 0) + soldOut.results.reduce((n, x) => n + x['2xx'], 0);
+    sums.ping.push(ping.rate);
+    sums.claim.push(claim.rate);
+    sums.soldOut.push(soldOut.rate);
+    console.log(
+      `round ${r}: bare ${ping.rate.toFixed(0)}/s (p99 ${ping.p99} ms)  claims ${claim.rate.toFixed(0)}/s (p99 ${claim.p99} ms)  ` +
+        `sold-out ${soldOut.rate.toFixed(0)}/s (p99 ${soldOut.p99} ms)`,
+    );
+  }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const pingRate = mean(sums.ping);
+  const claimRate = mean(sums.claim);
+  const soldOutRate = mean(sums.soldOut);
+
+  // 3. The backlog those rounds left, drained by one worker process, against a raw batched INSERT.
+  const before = await admin.stats(claimsId);
+  const backlog = before.claimed - before.persisted;
+  worker = spawnService({ name: 'worker-1', env: { ...env, ROLE: 'worker' } });
+  await waitReady(worker);
+  const drainStart = performance.now();
+  let stats = before;
+  while (stats.pending > 0) {
+    await new Promise((r) => setTimeout(r, 50));
+    stats = await admin.stats(claimsId);
+  }
+  const drainRate = backlog / ((performance.now() - drainStart) / 1000);
+
+  const sql = postgres(DATABASE_URL, { max: 1, onnotice: () => {} });
+  const rawId = `bench-raw-${run}`;
+  await admin.createCampaign({ id: rawId, totalStock: backlog });
+  const rows = Array.from({ length: backlog }, (_, i) => ({
+    id: uuidv7(),
+    campaign_id: rawId,
+    user_id: `raw-${i}`,
+    ordinal: 1,
+    coupon_code: couponCode(),
+    idempotency_key: null,
+    claimed_ms: Date.now(),
+  }));
+  const rawStart = performance.now();
+  for (let i = 0; i < rows.length; i += 1_000) {
+    await sql`insert into claims (id, campaign_id, user_id, ordinal, coupon_code, idempotency_key, claimed_at)
+      select id, campaign_id, user_id, ordinal, coupon_code, idempotency_key, to_timestamp(claimed_ms / 1000.0)
+      from jsonb_to_recordset(${JSON.stringify(rows.slice(i, i + 1_000))}::text::jsonb)
+        as t(id uuid, campaign_id text, user_id text, ordinal int, coupon_code text, idempotency_key text, claimed_ms bigint)`;
+  }
+  const rawRate = backlog / ((performance.now() - rawStart) / 1000);
+
+  // 4. Persistence lag at half the peak intake, open model, worker running.
+  const lagId = `bench-lag-${run}`;
+  await admin.createCampaign({ id: lagId, totalStock: 50_000_000 });
+  const lagRate = Math.max(50, Math.round(claimRate / 2));
+  const lagSeconds = Number(values['lag-seconds']);
+  const nextLag = tokenStream(`lag-${run}`);
+  const intake = await runOpenModel({
+    arrivals: lagRate * lagSeconds,
+    arrivalTime: (i) => i / lagRate,
+    connectionsPerBase: 32,
+    arrive: async (i, send) => {
+      await send({
+        base: bases[i % bases.length]!,
+        method: 'POST',
+        path: `/v1/campaigns/${lagId}/claims`,
+        headers: { authorization: `Bearer ${nextLag()}` },
+      });
+    },
+  });
+  while ((await admin.stats(lagId)).pending > 0) await new Promise((r) => setTimeout(r, 100));
+  const lagRows = await sql<{ lag: number }[]>`
+    select extract(epoch from persisted_at - claimed_at) * 1000 as lag from claims where campaign_id = ${lagId}`;
+  await sql.end();
+  const lag = summarize(lagRows.map((r) => Number(r.lag)));
+
+  const ratio = (x: number, y: number) => Math.round((x / y) * 100) / 100;
+  const figures = {
+    machine: `${process.platform} ${process.arch}, ${(await import('node:os')).cpus().length} cores, node ${process.version}`,
+    setup: { apis, connectionsPerInstance: CONNECTIONS, rounds: ROUNDS, secondsPerRound: SECONDS },
+    claimVsBare: { ratio: ratio(claimRate, pingRate), claimsPerSecond: Math.round(claimRate), barePerSecond: Math.round(pingRate), goal: '>= 0.6' },
+    soldOutVsBare: { ratio: ratio(soldOutRate, pingRate), rejectionsPerSecond: Math.round(soldOutRate), barePerSecond: Math.round(pingRate), goal: '>= 0.9' },
+    drainVsRawInsert: { ratio: ratio(drainRate, rawRate), drainRowsPerSecond: Math.round(drainRate), rawInsertRowsPerSecond: Math.round(rawRate), backlog, goal: '>= 0.3' },
+    persistenceLag: { intakePerSecond: lagRate, p50Ms: lag.p50, p99Ms: lag.p99, maxMs: lag.max, claims: lag.count, answerLatencyP99Ms: intake.latency.p99, goal: 'p99 <= 250 ms' },
+    unexpectedAnswers: unexpected,
+  };
+  console.log(`
+${figures.machine}; ${apis} api instances, ${CONNECTIONS} connections each, ${ROUNDS} alternating rounds of ${SECONDS} s
+  claim path vs bare JSON route        ${figures.claimVsBare.ratio.toFixed(2)}  (${figures.claimVsBare.claimsPerSecond} claims/s vs ${figures.claimVsBare.barePerSecond} req/s; goal >= 0.6)
+  sold-out rejections vs bare route    ${figures.soldOutVsBare.ratio.toFixed(2)}  (${figures.soldOutVsBare.rejectionsPerSecond} 410s/s vs ${figures.soldOutVsBare.barePerSecond} req/s; goal >= 0.9)
+  worker drain vs raw batched INSERT   ${figures.drainVsRawInsert.ratio.toFixed(2)}  (${figures.drainVsRawInsert.drainRowsPerSecond} rows/s vs ${figures.drainVsRawInsert.rawInsertRowsPerSecond} rows/s, ${backlog} claims; goal >= 0.3)
+  persistence lag at ${lagRate} claims/s   p50 ${lag.p50} ms, p99 ${lag.p99} ms  (half the peak intake; goal p99 <= 250 ms)
+  unexpected answers: ${unexpected}`);
+  const out = new URL('load-tests/results/', `file://${projectRoot}`);
+  mkdirSync(out, { recursive: true });
+  writeFileSync(new URL('bench.json', out), `${JSON.stringify(figures, null, 2)}\n`);
+  console.log('wrote load-tests/results/bench.json');
+} finally {
+  await cleanup();
+}

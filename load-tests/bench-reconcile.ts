@@ -14,14 +14,16 @@ import { campaignKeys } from '../src/redis/keys.ts';
 import { createLogger } from '../src/shared/logger.ts';
 import { createServices } from '../src/wiring.ts';
 import { createPersistWorker } from '../src/worker/persist.worker.ts';
+import { scratch } from './lib/scratch.ts';
 
 const PERSISTED = Number(process.env.BENCH_PERSISTED ?? 100_000);
 const PENDING = Number(process.env.BENCH_PENDING ?? 10_000);
 const run = Date.now().toString(36);
+const resources = scratch('benchrec');
 const config = loadConfig({
   ...process.env,
-  DATABASE_URL: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/flashsale_bench',
-  REDIS_PREFIX: `benchrec-${run}`,
+  DATABASE_URL: resources.databaseUrl,
+  REDIS_PREFIX: resources.prefix,
   PENDING_GRACE_MS: '0',
   LOG_LEVEL: 'warn',
 });
@@ -115,4 +117,5 @@ try {
   await worker.close();
 } finally {
   await services.close();
+  await resources.cleanup();
 }

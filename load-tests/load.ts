@@ -28,6 +28,7 @@ import {
   spread,
   WITH_KEY_STEP,
 } from './lib/scenario.ts';
+import { type Scratch, scratch } from './lib/scratch.ts';
 import { summarize } from './lib/stats.ts';
 
 const { values } = parseArgs({
@@ -36,13 +37,19 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '1' },
     'base-port': { type: 'string', default: '3001' },
     out: { type: 'string', default: 'load-tests/results' },
+    keep: { type: 'boolean', default: false },
   },
 });
 
 const run = Date.now().toString(36);
 const ADMIN_TOKEN = process.env.ADMIN_TOKEN ?? 'dev-admin-token';
 const JWT_SECRET = process.env.JWT_SECRET ?? 'dev-jwt-secret-change-me';
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/flashsale_load';
+// A fleet started here gets its own database and key prefix (removed afterwards unless --keep); with
+// BASE_URLS, DATABASE_URL must name the database of the fleet being tested.
+const useExisting = (process.env.BASE_URLS ?? '') !== '';
+const resources: Scratch | undefined = useExisting ? undefined : scratch('load');
+const DATABASE_URL =
+  resources?.databaseUrl ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/flashsale';
 const scenario = loadScenario();
 const users = arrivalsIn(scenario);
 if (users !== scenario.users) {
@@ -55,6 +62,7 @@ let fleet: Fleet | undefined;
 const stopFleet = async () => {
   if (fleet) await fleet.stop();
   fleet = undefined;
+  if (resources && !values.keep) await resources.cleanup();
 };
 process.on('SIGINT', () => void stopFleet().then(() => process.exit(130)));
 process.on('SIGTERM', () => void stopFleet().then(() => process.exit(143)));
@@ -68,7 +76,13 @@ if (bases.length === 0) {
     apis: Number(values.apis),
     workers: Number(values.workers),
     basePort: Number(values['base-port']),
-    env: { DATABASE_URL, ADMIN_TOKEN, JWT_SECRET, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+    env: {
+      DATABASE_URL,
+      REDIS_PREFIX: resources?.prefix ?? 'fs',
+      ADMIN_TOKEN,
+      JWT_SECRET,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    },
     onLine: (name, line) => {
       if (line.includes('"level":"error"')) console.error(`[${name}] ${line}`);
     },

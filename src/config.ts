@@ -28,9 +28,13 @@ const schema = z.object({
   /** Claims a single user may attempt per second on one API instance before 429. */
   RATE_LIMIT_PER_SECOND: int(1, 20),
   /** Accepted claims are handed to the queue in batches of at most this many... */
-  ENQUEUE_BATCH_MAX: int(1, 200),
-  /** ...or after this many milliseconds, whichever comes first. */
-  ENQUEUE_FLUSH_MS: int(0, 2),
+  ENQUEUE_BATCH_MAX: int(1, 500),
+  /**
+   * ...or after this many milliseconds, whichever comes first. The claim is acknowledged before this
+   * (its pending record is already durable in Redis), so the window costs persistence lag, not latency;
+   * a short one makes a persist job per couple of claims, which is most of the queue's cost.
+   */
+  ENQUEUE_FLUSH_MS: int(0, 20),
   /** Persist jobs one worker process runs at once; their claims are merged into shared INSERTs. */
   WORKER_CONCURRENCY: int(1, 8),
   /** Largest multi-row INSERT the worker sends. */
@@ -41,6 +45,13 @@ const schema = z.object({
   RECONCILE_LOOKBACK_MS: int(0, 86_400_000),
   /** During a rebuild, how long claims are held off before the queue is read (lets in-flight enqueues land). */
   REBUILD_SETTLE_MS: int(0, 1_000),
+  /**
+   * How long an instance may answer a sold-out campaign's claims from its own snapshot (changes to the
+   * campaign drop it at once, through pub/sub); 0 turns the shortcut off.
+   */
+  SOLD_OUT_CACHE_MS: int(0, 30_000),
+  /** Campaigns with more winners than this are not snapshotted (memory per instance). */
+  SOLD_OUT_CACHE_MAX_WINNERS: int(0, 200_000),
   /** A Redis command on the request path that takes longer than this fails (503). */
   REDIS_COMMAND_TIMEOUT_MS: int(10, 500),
   SHUTDOWN_TIMEOUT_MS: int(100, 15_000),

@@ -51,11 +51,15 @@ export async function startRuntime(config: Config, log: Logger): Promise<Runtime
   let port: number | undefined;
   if (runsApi) {
     const app = createHttpApp(services, () => accepting);
-    server = await new Promise<Server>((resolve) => {
+    server = await new Promise<Server>((resolve, reject) => {
       const s = serve({ fetch: app.fetch, port: config.PORT, hostname: '0.0.0.0' }, (info) => {
         port = info.port;
         resolve(s as Server);
-      });
+      }) as Server;
+      s.once('error', (err) => reject(new Error(`cannot listen on port ${config.PORT}: ${err.message}`)));
+    }).catch(async (err: unknown) => {
+      await services.close();
+      throw err;
     });
     server.keepAliveTimeout = 65_000;
     log.info('api listening', { port, role: config.ROLE });
@@ -67,12 +71,17 @@ export async function startRuntime(config: Config, log: Logger): Promise<Runtime
     async stop() {
       accepting = false;
       const deadline = Date.now() + config.SHUTDOWN_TIMEOUT_MS;
-      if (server) await closeServer(server, deadline);
+      const step = async (name: string, work: () => Promise<unknown>) => {
+        const started = Date.now();
+        await work();
+        log.debug('shutdown step done', { step: name, ms: Date.now() - started });
+      };
+      if (server) await step('http server', () => closeServer(server as Server, deadline));
       // Accepted claims still buffered for the queue go out before the connections close.
-      await services.producer.drain();
-      if (worker) await worker.close();
-      if (scheduler) await scheduler.close();
-      await services.close();
+      await step('enqueue buffered claims', () => services.producer.drain());
+      if (worker) await step('persist worker', () => (worker as Worker).close());
+      if (scheduler) await step('reconcile scheduler', () => scheduler.close());
+      await step('connections', () => services.close());
       log.info('stopped cleanly');
     },
   };

@@ -4,6 +4,7 @@ import { type CampaignAdmin, createCampaignAdmin } from './campaign/campaign.adm
 import { type CampaignLoader, createCampaignLoader } from './campaign/campaign.loader.ts';
 import { type CampaignService, createCampaignService } from './campaign/campaign.service.ts';
 import { type ClaimService, createClaimService } from './claim/claim.service.ts';
+import { createSoldOutCache, type SoldOutCache } from './claim/sold-out.ts';
 import type { Config } from './config.ts';
 import { type CampaignsRepo, createCampaignsRepo } from './db/campaigns.repo.ts';
 import { type ChangesRepo, createChangesRepo } from './db/changes.repo.ts';
@@ -19,9 +20,9 @@ import {
   type PersistProducer,
 } from './queue/persist.queue.ts';
 import { createReconciler, type Reconciler } from './reconcile/reconciler.ts';
-import { createBackgroundRedis, createCommandRedis } from './redis/connections.ts';
+import { createBackgroundRedis, createCommandRedis, createSubscriber } from './redis/connections.ts';
 import { createRedisGate, type RedisGate } from './redis/gate.ts';
-import { queuePrefix } from './redis/keys.ts';
+import { campaignChangedChannel, queuePrefix } from './redis/keys.ts';
 import type { Logger } from './shared/logger.ts';
 
 /** Everything one process needs, created in one place and closed in reverse order. */
@@ -42,6 +43,9 @@ export interface Services {
   campaigns: CampaignService;
   admin: CampaignAdmin;
   reconciler: Reconciler;
+  soldOut: SoldOutCache;
+  /** Announces on pub/sub that a campaign changed, and drops this instance's snapshot of it at once. */
+  announce(campaignId: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -61,6 +65,25 @@ export function createServices(config: Config, log: Logger, opts: { dbPoolSize?:
     changes: createChangesRepo(db.db),
     runs: createRunsRepo(db.db),
   };
+  const soldOut = createSoldOutCache({
+    redis,
+    keyPrefix: config.REDIS_PREFIX,
+    ttlMs: config.SOLD_OUT_CACHE_MS,
+    maxWinners: config.SOLD_OUT_CACHE_MAX_WINNERS,
+    log,
+  });
+  const channel = campaignChangedChannel(config.REDIS_PREFIX);
+  const subscriber = createSubscriber(
+    config.REDIS_URL,
+    log,
+    channel,
+    (campaignId) => soldOut.invalidate(campaignId),
+    () => soldOut.invalidate(),
+  );
+  const announce = async (campaignId: string) => {
+    soldOut.invalidate(campaignId);
+    await backgroundRedis.publish(channel, campaignId);
+  };
   const producer = createPersistProducer({
     queue,
     batchMax: config.ENQUEUE_BATCH_MAX,
@@ -79,6 +102,7 @@ export function createServices(config: Config, log: Logger, opts: { dbPoolSize?:
     idempotencyTtlSeconds: config.IDEMPOTENCY_TTL_SECONDS,
     lookbackMs: config.RECONCILE_LOOKBACK_MS,
     log,
+    announce,
   });
   const loader = createCampaignLoader({
     campaigns: repos.campaigns,
@@ -91,6 +115,7 @@ export function createServices(config: Config, log: Logger, opts: { dbPoolSize?:
     idempotencyTtlSeconds: config.IDEMPOTENCY_TTL_SECONDS,
     producer,
     campaignMissing: loader.campaignMissing,
+    soldOut,
   });
   const campaigns = createCampaignService({
     redis,
@@ -107,6 +132,7 @@ export function createServices(config: Config, log: Logger, opts: { dbPoolSize?:
     campaigns: repos.campaigns,
     changes: repos.changes,
     loader,
+    announce,
   });
 
   return {
@@ -124,11 +150,14 @@ export function createServices(config: Config, log: Logger, opts: { dbPoolSize?:
     campaigns,
     admin,
     reconciler,
+    soldOut,
+    announce,
     async close() {
       await producer.drain();
       await loader.settle();
       await queue.close();
       redis.client.disconnect();
+      subscriber.disconnect();
       await backgroundRedis.quit().catch(() => backgroundRedis.disconnect());
       await db.close();
     },

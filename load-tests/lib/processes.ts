@@ -22,10 +22,12 @@ export interface SpawnOptions {
   /** Port to serve on; omit for ROLE=worker. */
   port?: number;
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /** Extra node flags, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] to profile one process. */
+  nodeArgs?: string[];
 }
 
 export function spawnService(opts: SpawnOptions): ServiceProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', 'src/main.ts'], {
     cwd: projectRoot,
     env: { ...process.env, ...opts.env, ...(opts.port === undefined ? {} : { PORT: String(opts.port) }) },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

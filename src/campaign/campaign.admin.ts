@@ -33,6 +33,8 @@ export interface CampaignAdminDeps {
   campaigns: CampaignsRepo;
   changes: ChangesRepo;
   loader: CampaignLoader;
+  /** Tells every instance the campaign changed (drops sold-out snapshots); called after commit. */
+  announce: (campaignId: string) => Promise<void>;
   now?: () => number;
 }
 
@@ -90,6 +92,12 @@ export function createCampaignAdmin(deps: CampaignAdminDeps) {
   const now = deps.now ?? Date.now;
 
   const inTx = <T>(work: (tx: Executor) => Promise<T>): Promise<T> => viaPostgres(db.transaction(work));
+  /** Runs a change of one campaign and announces it once committed. */
+  const changing = async <T>(campaignId: string, work: (tx: Executor) => Promise<T>): Promise<T> => {
+    const result = await inTx(work);
+    await deps.announce(campaignId);
+    return result;
+  };
 
   /** Applies definition changes under the row lock; `expectedVersion` null skips the If-Match check. */
   const change = (
@@ -99,7 +107,7 @@ export function createCampaignAdmin(deps: CampaignAdminDeps) {
     action: 'update' | 'pause' | 'resume',
     who: Actor,
   ) =>
-    inTx(async (tx) => {
+    changing(id, async (tx) => {
       const before = await deps.campaigns.lock(tx, id);
       if (!before) throw notFound(id);
       if (expectedVersion !== null && before.version !== expectedVersion) {
@@ -175,7 +183,7 @@ export function createCampaignAdmin(deps: CampaignAdminDeps) {
       who: Actor,
       idempotencyKey?: string,
     ): Promise<StockChangeResult> =>
-      inTx(async (tx) => {
+      changing(id, async (tx) => {
         const row = await deps.campaigns.lock(tx, id);
         if (!row) throw notFound(id);
         const keys = campaignKeys(deps.keyPrefix, id);

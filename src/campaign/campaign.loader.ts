@@ -25,6 +25,8 @@ export function createCampaignLoader(deps: CampaignLoaderDeps) {
   const now = deps.now ?? Date.now;
   const absentUntil = new Map<string, number>();
   const attemptedAt = new Map<string, number>();
+  // Single flight per campaign: a burst of requests for a lost campaign shares one lookup and one restore.
+  const inFlight = new Map<string, Promise<boolean>>();
   const restoring = new Map<string, Promise<void>>();
 
   const startRestore = (campaignId: string) => {
@@ -38,6 +40,17 @@ export function createCampaignLoader(deps: CampaignLoaderDeps) {
     restoring.set(campaignId, run);
   };
 
+  const lookUp = async (campaignId: string): Promise<boolean> => {
+    const row = await viaPostgres(deps.campaigns.find(campaignId));
+    if (!row) {
+      if (absentUntil.size >= CACHE_MAX) absentUntil.clear();
+      absentUntil.set(campaignId, now() + ABSENT_CACHE_MS);
+      return false;
+    }
+    if (!restoring.has(campaignId)) startRestore(campaignId);
+    return true;
+  };
+
   return {
     /** True when the campaign exists (it is being restored: answer 503); false when it does not (404). */
     async campaignMissing(campaignId: string): Promise<boolean> {
@@ -46,14 +59,12 @@ export function createCampaignLoader(deps: CampaignLoaderDeps) {
       if (restoring.has(campaignId)) return true;
       const last = attemptedAt.get(campaignId);
       if (last !== undefined && now() - last < RESTORE_RETRY_MS) return true;
-      const row = await viaPostgres(deps.campaigns.find(campaignId));
-      if (!row) {
-        if (absentUntil.size >= CACHE_MAX) absentUntil.clear();
-        absentUntil.set(campaignId, now() + ABSENT_CACHE_MS);
-        return false;
+      let lookup = inFlight.get(campaignId);
+      if (!lookup) {
+        lookup = lookUp(campaignId).finally(() => inFlight.delete(campaignId));
+        inFlight.set(campaignId, lookup);
       }
-      startRestore(campaignId);
-      return true;
+      return lookup;
     },
     /** Forget a cached "absent" verdict (after a campaign is created). */
     forget(campaignId: string) {

@@ -3,6 +3,7 @@ import type { RedisGate } from '../redis/gate.ts';
 import { campaignKeys } from '../redis/keys.ts';
 import { type ClaimOutcome, type ClaimView, claimView, outcomeFromScript, parseRecord } from './claim.ts';
 import { couponCode, uuidv7 } from './ids.ts';
+import type { SoldOutCache } from './sold-out.ts';
 
 export interface ClaimServiceDeps {
   redis: RedisGate;
@@ -11,6 +12,8 @@ export interface ClaimServiceDeps {
   producer: Pick<PersistProducer, 'submit'>;
   /** Called when Redis does not know the campaign: true when Postgres has it (it is being restored). */
   campaignMissing: (campaignId: string) => Promise<boolean>;
+  /** Answers claims on campaigns this instance knows are sold out without asking Redis. */
+  soldOut?: SoldOutCache;
   now?: () => number;
 }
 
@@ -26,6 +29,11 @@ export function createClaimService(deps: ClaimServiceDeps) {
   return {
     /** One round trip to Redis decides the claim; an accepted claim is then handed to the queue. */
     async claim(req: ClaimRequest): Promise<ClaimOutcome> {
+      // A replay needs the stored claim, so only requests without an Idempotency-Key take the shortcut.
+      if (!req.idempotencyKey) {
+        const known = deps.soldOut?.check(req.campaignId, req.userId);
+        if (known) return known;
+      }
       const keys = campaignKeys(deps.keyPrefix, req.campaignId);
       const idemKey = req.idempotencyKey ?? '';
       const at = now();
@@ -49,6 +57,7 @@ export function createClaimService(deps: ClaimServiceDeps) {
       );
       const outcome = outcomeFromScript(reply);
       if (outcome.kind === 'claimed') deps.producer.submit(outcome.claim);
+      else if (outcome.kind === 'sold_out') deps.soldOut?.noteSoldOut(req.campaignId);
       if (outcome.kind === 'not_found' && (await deps.campaignMissing(req.campaignId))) {
         return { kind: 'rebuilding' };
       }

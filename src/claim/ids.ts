@@ -32,12 +32,17 @@ const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
  */
 export function couponCode(): string {
   const bytes = randomBytes(10);
-  let bits = 0n;
-  for (const byte of bytes) bits = (bits << 8n) | BigInt(byte);
+  let acc = 0;
+  let bits = 0;
   let out = '';
-  for (let i = 15; i >= 0; i--) {
-    out += CROCKFORD[Number((bits >> BigInt(i * 5)) & 31n)];
-    if (i % 4 === 0 && i > 0) out += '-';
+  for (const byte of bytes) {
+    acc = ((acc << 8) | byte) & 0xfff; // at most 12 bits are ever pending
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      if (out.length === 4 || out.length === 9 || out.length === 14) out += '-';
+      out += CROCKFORD[(acc >>> bits) & 31];
+    }
   }
   return out;
 }

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { AppError, type ErrorCode, UnavailableError } from '../shared/errors.ts';
+import { AppError, type ErrorCode, type ErrorDetails, UnavailableError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 
 /** The one place an error code becomes an HTTP status. */
@@ -27,8 +27,8 @@ export function errorBody(code: ErrorCode, message: string, extra: Record<string
   return { error: { code, message, ...extra } };
 }
 
-export function errorResponse(c: Context, err: AppError): Response {
-  for (const [name, value] of Object.entries(err.headers)) c.header(name, value);
+export function errorResponse(c: Context, err: ErrorDetails): Response {
+  if (err.headers) for (const [name, value] of Object.entries(err.headers)) c.header(name, value);
   return c.json(errorBody(err.code, err.message, err.extra), statusOf[err.code]);
 }
 

@@ -5,6 +5,7 @@ import type { ClaimsRepo } from '../db/claims.repo.ts';
 import type { CampaignRow } from '../db/schema.ts';
 import { type PersistJob, persistJobSchema } from '../queue/persist.queue.ts';
 import { campaignKeys } from '../redis/keys.ts';
+import type { Logger } from '../shared/logger.ts';
 
 export interface RebuildDeps {
   redis: Redis;
@@ -12,6 +13,7 @@ export interface RebuildDeps {
   claims: ClaimsRepo;
   queue: Queue<PersistJob>;
   idempotencyTtlSeconds: number;
+  log: Logger;
   /** How long to let enqueues already under way land in the queue before reading it. */
   settleMs: number;
   now: () => number;
@@ -65,6 +67,7 @@ export async function rebuildCampaign(deps: RebuildDeps, row: CampaignRow): Prom
   const { redis } = deps;
   const keys = campaignKeys(deps.keyPrefix, row.id);
   await redis.fsBeginRebuild(keys.meta, deps.now());
+  deps.log.info('rebuild: claims held off', { campaignId: row.id });
   await new Promise((r) => setTimeout(r, deps.settleMs));
 
   const [persisted, queued, survivingRaw] = await Promise.all([
@@ -72,6 +75,12 @@ export async function rebuildCampaign(deps: RebuildDeps, row: CampaignRow): Prom
     queuedClaims(deps.queue, row.id),
     redis.hvals(keys.claims),
   ]);
+  deps.log.info('rebuild: claims gathered', {
+    campaignId: row.id,
+    postgres: persisted.length,
+    queued: queued.length,
+    redis: survivingRaw.length,
+  });
   const persistedIds = new Set(persisted.map((c) => c.id));
   const queuedIds = new Set(queued.map((c) => c.id));
   const byId = new Map<string, Claim>();
@@ -145,5 +154,11 @@ export async function rebuildCampaign(deps: RebuildDeps, row: CampaignRow): Prom
     row.version,
     row.name,
   );
+  deps.log.info('rebuild: campaign open again', {
+    campaignId: row.id,
+    claimed,
+    remaining,
+    dropped: dropped.length,
+  });
   return { claims: kept.length, ...counts, dropped, claimed, remaining };
 }

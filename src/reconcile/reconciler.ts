@@ -37,6 +37,8 @@ export interface ReconcilerDeps {
   /** Scheduled runs look at campaigns that have not ended, or ended within this window. */
   lookbackMs: number;
   log: Logger;
+  /** Tells every instance a campaign changed (after a pass that repaired something). */
+  announce?: (campaignId: string) => Promise<void>;
   now?: () => number;
 }
 
@@ -52,12 +54,23 @@ export type Trigger = RunReport['trigger'];
 export function createReconciler(deps: ReconcilerDeps) {
   const { redis, repos } = deps;
   const now = deps.now ?? Date.now;
+  // One campaign pass at a time in this process: a pass holds a transaction (one pooled connection)
+  // and needs another for its queries, so passes waiting on the advisory lock must not pile up and
+  // drain the pool. Other processes are serialised by the advisory lock itself.
+  let queue: Promise<unknown> = Promise.resolve();
+  const oneAtATime = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = queue.then(work, work);
+    queue = next.catch(() => {});
+    return next;
+  };
 
   const reconcileCampaign = (id: string, tag: string): Promise<CampaignReport> =>
     deps.database.db.transaction(async (tx) => {
       const started = now();
+      deps.log.debug('reconcile: waiting for the campaign lock', { campaignId: id });
       await tx.execute(sql`select pg_advisory_xact_lock(${LOCK_NAMESPACE}, hashtext(${id}))`);
       let row = await repos.campaigns.lock(tx, id);
+      deps.log.debug('reconcile: campaign locked', { campaignId: id });
       if (!row) throw new AppError('campaign_not_found', `campaign ${id} does not exist`);
       const keys = campaignKeys(deps.keyPrefix, id);
       const violations: Violation[] = [];
@@ -317,14 +330,33 @@ export function createReconciler(deps: ReconcilerDeps) {
   }
 
   return {
-    async run(opts: { trigger: Trigger; campaignId?: string | undefined }): Promise<RunReport> {
+    /**
+     * One pass. An aborted signal stops it between campaigns (each campaign is one transaction and every
+     * repair is idempotent, so a partial pass is safe and the next one carries on); shutdown uses this.
+     */
+    async run(opts: {
+      trigger: Trigger;
+      campaignId?: string | undefined;
+      signal?: AbortSignal;
+    }): Promise<RunReport> {
       const startedAt = now();
       const ids = opts.campaignId
         ? [opts.campaignId]
         : (await repos.campaigns.recent(new Date(startedAt - deps.lookbackMs))).map((c) => c.id);
       const tag = uuidv7(startedAt).replaceAll('-', '');
       const campaigns: CampaignReport[] = [];
-      for (const id of ids) campaigns.push(await reconcileCampaign(id, tag));
+      for (const id of ids) {
+        if (opts.signal?.aborted) break;
+        const report = await oneAtATime(() => reconcileCampaign(id, tag));
+        campaigns.push(report);
+        const r = report.repairs;
+        if (r.rebuilt || r.definitionSynced || r.countersFixed || r.stockChangesRecorded > 0) {
+          await deps
+            .announce?.(id)
+            .catch((err: unknown) => deps.log.warn('announce failed', { campaignId: id, err }));
+        }
+      }
+      const interrupted = campaigns.length < ids.length;
       const finishedAt = now();
       const report: RunReport = {
         runId: null,
@@ -333,6 +365,7 @@ export function createReconciler(deps: ReconcilerDeps) {
         finishedAt: new Date(finishedAt).toISOString(),
         durationMs: finishedAt - startedAt,
         ok: true,
+        interrupted,
         campaigns,
       };
       report.ok = unrepaired(report).length === 0;
@@ -343,6 +376,7 @@ export function createReconciler(deps: ReconcilerDeps) {
         trigger: opts.trigger,
         campaigns: campaigns.length,
         unrepaired: unrepaired(report).length,
+        interrupted,
         durationMs: report.durationMs,
       });
       return report;

@@ -45,6 +45,8 @@ export interface RunReport {
   durationMs: number;
   /** False when any violation was left unrepaired. */
   ok: boolean;
+  /** True when the pass was stopped (shutdown) before it reached every campaign. */
+  interrupted: boolean;
   campaigns: CampaignReport[];
 }
 

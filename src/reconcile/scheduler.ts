@@ -26,10 +26,11 @@ export async function startReconcileScheduler(opts: {
     { every: opts.everyMs },
     { name: 'reconcile', opts: { removeOnComplete: 100, removeOnFail: 100 } },
   );
+  const stopping = new AbortController();
   const worker = new Worker(
     RECONCILE_QUEUE,
     async () => {
-      const report = await opts.reconciler.run({ trigger: 'schedule' });
+      const report = await opts.reconciler.run({ trigger: 'schedule', signal: stopping.signal });
       return { runId: report.runId, ok: report.ok };
     },
     { connection: opts.connection, prefix: opts.prefix, concurrency: 1 },
@@ -38,6 +39,8 @@ export async function startReconcileScheduler(opts: {
   worker.on('failed', (_job, err) => opts.log.warn('scheduled reconciliation failed', { err }));
   return {
     async close() {
+      // A pass in progress stops after its current campaign instead of holding shutdown up.
+      stopping.abort();
       await worker.close();
       await queue.close();
     },

@@ -41,6 +41,34 @@ export function createBackgroundRedis(
   return defineScripts(redis);
 }
 
+/**
+ * A subscriber for one channel. Every (re)subscription calls `onSubscribed`: messages published while
+ * the connection was down are lost, so whatever they would have invalidated must be dropped then.
+ */
+export function createSubscriber(
+  url: string,
+  log: Logger,
+  channel: string,
+  onMessage: (message: string) => void,
+  onSubscribed: () => void,
+): Redis {
+  const redis = new Redis(url, {
+    connectionName: 'fs-subscriber',
+    maxRetriesPerRequest: null,
+    retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2_000),
+  });
+  watch(redis, log, 'subscriber');
+  redis.on('ready', () => {
+    redis
+      .subscribe(channel)
+      .then(onSubscribed, (err: unknown) => log.warn('subscribe failed', { channel, err }));
+  });
+  redis.on('message', (ch: string, message: string) => {
+    if (ch === channel) onMessage(message);
+  });
+  return redis;
+}
+
 /** Logs connection errors at most once per state change instead of once per reconnect attempt. */
 function watch(redis: Redis, log: Logger, name: string): void {
   let down = false;

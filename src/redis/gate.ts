@@ -15,30 +15,64 @@ function isScriptError(err: unknown): boolean {
  * The bound asks "is Redis answering?", not "was this one command fast?". Under a burst a command can
  * sit in ioredis' autopipeline behind thousands of others (whose callbacks all fire only when the last
  * reply is in), or this process can be too busy to read a reply that has arrived; neither means Redis is
- * down, and failing such a claim after Redis executed it would tell a winner they lost. So a deadline is
- * extended while bytes keep arriving on the connection or while this process was itself late to check,
- * and a call fails only when Redis has been silent for `timeoutMs`. After that the gate stays shut for
- * `timeoutMs`, failing at once instead of piling commands onto a connection that gets no answers.
+ * down, and failing such a claim after Redis executed it would tell a winner they lost. So a call fails
+ * only when it has waited `timeoutMs` while no byte at all arrived on the connection for `timeoutMs`,
+ * judged by a sweep that skips its turn when it ran late (this process was busy, not Redis). After that
+ * the gate stays shut for `timeoutMs`, failing at once instead of piling commands onto a connection that
+ * gets no answers. One sweep timer serves every call in flight: no timer per request.
  */
 export interface RedisGate {
   readonly client: Redis;
   run<T>(call: (redis: Redis) => Promise<T>): Promise<T>;
 }
 
-/** A call waits at most this many deadlines while Redis keeps answering other calls. */
-const MAX_EXTENSIONS = 20;
+interface InFlight {
+  since: number;
+  fail: (err: Error) => void;
+}
 
 export function createRedisGate(client: Redis, timeoutMs: number, now: () => number = Date.now): RedisGate {
   let shutUntil = 0;
-  let lastReplyAt = 0;
-  const silent = () => now() - lastReplyAt >= timeoutMs;
-  const heard = () => {
-    lastReplyAt = now();
-  };
+  let lastByteAt = now();
+  const inFlight = new Set<InFlight>();
+  const every = Math.max(10, Math.floor(timeoutMs / 4));
+  let sweeper: NodeJS.Timeout | undefined;
+  let lastSweep = 0;
+
   // Each (re)connection brings a new socket; any bytes on it mean Redis is alive and answering.
+  const heard = () => {
+    lastByteAt = now();
+  };
   const listen = () => client.stream?.on('data', heard);
   client.on('connect', listen);
   if (client.status === 'connect' || client.status === 'ready') listen();
+
+  const sweep = () => {
+    const t = now();
+    const late = t - lastSweep > every * 2;
+    lastSweep = t;
+    // A late sweep means this process was busy: give the replies a turn to be read before judging.
+    if (!late && t - lastByteAt >= timeoutMs) {
+      let failed = false;
+      for (const call of inFlight) {
+        if (t - call.since < timeoutMs) continue;
+        inFlight.delete(call);
+        failed = true;
+        call.fail(
+          new UnavailableError(
+            'redis',
+            new Error(`redis silent for ${timeoutMs} ms`),
+            'redis did not answer in time; the outcome is unknown, retry with the same Idempotency-Key',
+          ),
+        );
+      }
+      if (failed) shutUntil = t + timeoutMs;
+    }
+    if (inFlight.size === 0 && sweeper) {
+      clearInterval(sweeper);
+      sweeper = undefined;
+    }
+  };
 
   return {
     client,
@@ -49,45 +83,20 @@ export function createRedisGate(client: Redis, timeoutMs: number, now: () => num
         );
       }
       return new Promise<T>((resolve, reject) => {
-        let settled = false;
-        let timer: NodeJS.Timeout;
-        const giveUp = (extensions: number) => {
-          if (settled) return;
-          if (!silent() && extensions < MAX_EXTENSIONS) return arm(extensions + 1);
-          settled = true;
-          shutUntil = now() + timeoutMs;
-          reject(
-            new UnavailableError(
-              'redis',
-              new Error(`redis silent for ${timeoutMs} ms`),
-              'redis did not answer in time; the outcome is unknown, retry with the same Idempotency-Key',
-            ),
-          );
-        };
-        const arm = (extensions: number) => {
-          const expected = now() + timeoutMs;
-          timer = setTimeout(() => {
-            if (settled) return;
-            // Fired late: this process was busy, so Redis has not had a fair deadline yet.
-            if (now() - expected > timeoutMs / 2 && extensions < MAX_EXTENSIONS) return arm(extensions + 1);
-            // Let pending socket reads run once before judging.
-            setImmediate(giveUp, extensions);
-          }, timeoutMs);
-        };
-        arm(0);
+        const entry: InFlight = { since: now(), fail: reject };
+        inFlight.add(entry);
+        if (!sweeper) {
+          lastSweep = now();
+          sweeper = setInterval(sweep, every);
+          sweeper.unref();
+        }
         call(client).then(
           (value) => {
-            if (settled) return;
-            settled = true;
-            clearTimeout(timer);
-            resolve(value);
+            if (inFlight.delete(entry)) resolve(value);
           },
           (err: unknown) => {
-            const scriptError = isScriptError(err);
-            if (settled) return;
-            settled = true;
-            clearTimeout(timer);
-            reject(scriptError ? err : new UnavailableError('redis', err));
+            if (!inFlight.delete(entry)) return;
+            reject(isScriptError(err) ? err : new UnavailableError('redis', err));
           },
         );
       });

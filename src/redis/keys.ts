@@ -21,7 +21,22 @@ export function campaignTag(campaignId: string): string {
   return `{c:${campaignId}}`;
 }
 
+const cache = new Map<string, CampaignKeys>();
+const CACHE_MAX = 10_000;
+
+/** The key names of one campaign (built once per campaign and prefix, then reused). */
 export function campaignKeys(prefix: string, campaignId: string): CampaignKeys {
+  const cacheKey = `${prefix}\0${campaignId}`;
+  let keys = cache.get(cacheKey);
+  if (!keys) {
+    if (cache.size >= CACHE_MAX) cache.clear();
+    keys = buildKeys(prefix, campaignId);
+    cache.set(cacheKey, keys);
+  }
+  return keys;
+}
+
+function buildKeys(prefix: string, campaignId: string): CampaignKeys {
   const base = `${prefix}:${campaignTag(campaignId)}`;
   return {
     meta: `${base}:meta`,
@@ -37,6 +52,11 @@ export function campaignKeys(prefix: string, campaignId: string): CampaignKeys {
 /** Pattern matching every key of every campaign under a prefix (for SCAN; not a hot path). */
 export function allCampaignKeysPattern(prefix: string): string {
   return `${prefix}:{c:*}:*`;
+}
+
+/** Pub/sub channel announcing that a campaign's definition or stock changed (payload: its id). */
+export function campaignChangedChannel(prefix: string): string {
+  return `${prefix}:campaign-changed`;
 }
 
 /** BullMQ prefix: a hash tag of its own so the queue's keys share one slot on a cluster. */

@@ -14,6 +14,7 @@ export const scriptDefs = {
   fsBeginRebuild: { file: 'begin_rebuild.lua', keys: 1 },
   fsFinishRebuild: { file: 'finish_rebuild.lua', keys: 2 },
   fsReconcileCounters: { file: 'reconcile_counters.lua', keys: 2 },
+  fsSoldOutSnapshot: { file: 'sold_out_snapshot.lua', keys: 2, readOnly: true },
 } as const;
 
 export type ScriptName = keyof typeof scriptDefs;
@@ -107,5 +108,6 @@ declare module 'ioredis' {
       name: string,
     ): Result<[number, number], Context>;
     fsReconcileCounters(meta: string, claims: string, totalStock: Arg): Result<number[], Context>;
+    fsSoldOutSnapshot(meta: string, users: string, maxWinners: number): Result<(string | number)[], Context>;
   }
 }

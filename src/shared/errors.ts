@@ -20,8 +20,16 @@ export type ErrorCode =
   | 'internal_error'
   | 'unavailable';
 
-/** An expected failure with a stable code; extra fields are merged into the JSON error body. */
-export class AppError extends Error {
+/** What an error answer carries; expected outcomes build this as a plain value (no Error, no stack). */
+export interface ErrorDetails {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly extra?: Record<string, unknown>;
+  readonly headers?: Record<string, string>;
+}
+
+/** An unexpected-path failure with a stable code; extra fields are merged into the JSON error body. */
+export class AppError extends Error implements ErrorDetails {
   override name = 'AppError';
   constructor(
     readonly code: ErrorCode,

@@ -93,7 +93,8 @@ export async function createTestEnv(name: string, overrides: Record<string, stri
       return worker;
     },
     redis() {
-      const r = defineScripts(new Redis(redisUrl));
+      // The file's own Redis: a test may point REDIS_URL at a private server.
+      const r = defineScripts(new Redis(config.REDIS_URL));
       closers.push(async () => void r.disconnect());
       return r;
     },
@@ -107,7 +108,7 @@ export async function createTestEnv(name: string, overrides: Record<string, stri
     async cleanup() {
       for (const close of closers.reverse()) await close().catch(() => {});
       await sql?.end({ timeout: 1 });
-      await deleteKeys(redisUrl, [`${config.REDIS_PREFIX}:*`, `{${config.REDIS_PREFIX}-q}:*`]);
+      await deleteKeys(config.REDIS_URL, [`${config.REDIS_PREFIX}:*`, `{${config.REDIS_PREFIX}-q}:*`]);
       const admin = postgres(`${inject('postgresUrl')}/postgres`, { max: 1, onnotice: () => {} });
       await admin.unsafe(`drop database if exists "fs_test_${id}" with (force)`);
       await admin.end({ timeout: 1 });

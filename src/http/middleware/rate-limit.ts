@@ -1,6 +1,12 @@
 import type { MiddlewareHandler } from 'hono';
-import { AppError } from '../../shared/errors.ts';
 import type { AppEnv } from '../env.ts';
+import { errorResponse } from '../errors.ts';
+
+const LIMITED = {
+  code: 'rate_limited',
+  message: 'too many attempts, slow down',
+  headers: { 'Retry-After': '1' },
+} as const;
 
 /**
  * Per-user fixed one-second window, kept in this process. It protects Redis from a client hammering
@@ -11,8 +17,7 @@ export function rateLimit(perSecond: number, now: () => number = Date.now): Midd
   let window = 0;
   let counts = new Map<string, number>();
   return async function rateLimit(c, next) {
-    const t = now();
-    const current = Math.floor(t / 1000);
+    const current = Math.floor(now() / 1000);
     if (current !== window) {
       window = current;
       counts = new Map();
@@ -20,9 +25,7 @@ export function rateLimit(perSecond: number, now: () => number = Date.now): Midd
     const user = c.get('userId');
     const n = (counts.get(user) ?? 0) + 1;
     counts.set(user, n);
-    if (n > perSecond) {
-      throw new AppError('rate_limited', 'too many attempts, slow down', {}, { 'Retry-After': '1' });
-    }
+    if (n > perSecond) return errorResponse(c, LIMITED);
     await next();
   };
 }

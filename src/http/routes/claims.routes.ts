@@ -2,32 +2,51 @@ import { Hono } from 'hono';
 import type { ClaimService } from '../../claim/claim.service.ts';
 import type { ClaimOutcome } from '../../claim/claim.ts';
 import { claimView } from '../../claim/claim.ts';
-import { AppError, UnavailableError } from '../../shared/errors.ts';
+import type { ErrorDetails } from '../../shared/errors.ts';
 import type { AppEnv } from '../env.ts';
+import { errorResponse } from '../errors.ts';
 import { rateLimit } from '../middleware/rate-limit.ts';
 import { userAuth } from '../middleware/user-auth.ts';
 import { campaignIdParam, emptyBody, idempotencyKeyHeader, readJson } from '../validate.ts';
 
-/** Expected outcomes are values; this maps the refusals to their stable error codes. */
+const RETRY = { 'Retry-After': '1' };
+const SOLD_OUT: ErrorDetails = {
+  code: 'sold_out',
+  message: 'every coupon of this campaign has been claimed',
+};
+const REBUILDING: ErrorDetails = {
+  code: 'unavailable',
+  message: 'this campaign is being restored, retry shortly',
+  headers: RETRY,
+};
+
+/**
+ * Expected outcomes are values, answered without building an Error (a stack trace per sold-out request
+ * would be the most expensive part of it): this maps each refusal to its stable error code.
+ */
 function refusal(
   outcome: Exclude<ClaimOutcome, { kind: 'claimed' | 'replayed' }>,
   campaignId: string,
-): AppError {
+): ErrorDetails {
   switch (outcome.kind) {
-    case 'not_found':
-      return new AppError('campaign_not_found', `campaign ${campaignId} does not exist`);
-    case 'not_active':
-      return new AppError('campaign_not_active', `campaign is not active (${outcome.reason})`, {
-        reason: outcome.reason,
-      });
-    case 'limit_reached':
-      return new AppError('already_claimed', 'you already hold the most coupons this campaign allows', {
-        claimIds: outcome.claimIds,
-      });
     case 'sold_out':
-      return new AppError('sold_out', 'every coupon of this campaign has been claimed');
+      return SOLD_OUT;
+    case 'limit_reached':
+      return {
+        code: 'already_claimed',
+        message: 'you already hold the most coupons this campaign allows',
+        extra: { claimIds: outcome.claimIds },
+      };
+    case 'not_active':
+      return {
+        code: 'campaign_not_active',
+        message: `campaign is not active (${outcome.reason})`,
+        extra: { reason: outcome.reason },
+      };
+    case 'not_found':
+      return { code: 'campaign_not_found', message: `campaign ${campaignId} does not exist` };
     case 'rebuilding':
-      return new UnavailableError('redis');
+      return REBUILDING;
   }
 }
 
@@ -43,14 +62,14 @@ export function claimsRoutes(deps: { claims: ClaimService; jwtSecret: string; ra
     if (outcome.kind === 'claimed') return c.json({ claim: claimView(outcome.claim, 'pending') }, 201);
     // A replay answers with the body of the original 201, whatever has happened since.
     if (outcome.kind === 'replayed') return c.json({ claim: claimView(outcome.claim, 'pending') }, 200);
-    throw refusal(outcome, campaignId);
+    return errorResponse(c, refusal(outcome, campaignId));
   });
 
   app.get('/campaigns/:id/claims/me', auth, async (c) => {
     const campaignId = campaignIdParam(c);
     const claims = await deps.claims.listMine(campaignId, c.get('userId'));
-    if (claims === null) throw refusal({ kind: 'not_found' }, campaignId);
-    if (claims === 'rebuilding') throw refusal({ kind: 'rebuilding' }, campaignId);
+    if (claims === null) return errorResponse(c, refusal({ kind: 'not_found' }, campaignId));
+    if (claims === 'rebuilding') return errorResponse(c, REBUILDING);
     return c.json({ claims });
   });
 

@@ -120,7 +120,7 @@ try {
     method: 'POST' as const,
     requests: [
       {
-        setupRequest: (req: any) => ({
+        setupRequest: (req: autocannon.Request) => ({
           ...req,
           headers: { ...req.headers, authorization: `Bearer ${token()}` },
         }),

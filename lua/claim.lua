@@ -17,7 +17,8 @@
   ARGV[7] idempotency ttl in seconds
 
   Returns
-    { 1, record }   claimed: stock decremented, user recorded, pending record written
+    { 1, ordinal }  claimed: stock decremented, user recorded, pending record written; the caller made
+                    every other field of the record, so only the user's ordinal comes back
     { 2, record }   this claim already exists (the Idempotency-Key, or this very claim id, was seen):
                     its original record; nothing changes
     { -1 }          campaign not found
@@ -82,4 +83,4 @@ redis.call('ZADD', KEYS[4], now, claimId)
 if idemKey ~= '' then
   redis.call('SET', KEYS[5], claimId, 'EX', tonumber(ARGV[7]))
 end
-return { 1, record }
+return { 1, count + 1 }

@@ -55,7 +55,14 @@ export function createClaimService(deps: ClaimServiceDeps) {
           deps.idempotencyTtlSeconds,
         ),
       );
-      const outcome = outcomeFromScript(reply);
+      const outcome = outcomeFromScript(reply, {
+        id: claimId,
+        campaignId: req.campaignId,
+        userId: req.userId,
+        couponCode: coupon,
+        claimedAt: at,
+        ...(idemKey ? { idempotencyKey: idemKey } : {}),
+      });
       if (outcome.kind === 'claimed') deps.producer.submit(outcome.claim);
       else if (outcome.kind === 'sold_out') deps.soldOut?.noteSoldOut(req.campaignId);
       if (outcome.kind === 'not_found' && (await deps.campaignMissing(req.campaignId))) {

@@ -12,27 +12,31 @@ const record = JSON.stringify({
 });
 
 describe('outcomeFromScript', () => {
+  const { ordinal: _, ...draft } = JSON.parse(record);
+
   it('maps every return code of claim.lua', () => {
-    expect(outcomeFromScript([ClaimCode.Claimed, record])).toMatchObject({
-      kind: 'claimed',
-      claim: { userId: 'u1' },
+    // A new claim: the script returns the ordinal, the caller made the rest.
+    expect(outcomeFromScript([ClaimCode.Claimed, 1], draft)).toEqual({ kind: 'claimed', claim: JSON.parse(record) });
+    // A replay: the script returns the stored record.
+    expect(outcomeFromScript([ClaimCode.Replayed, record], draft)).toEqual({
+      kind: 'replayed',
+      claim: JSON.parse(record),
     });
-    expect(outcomeFromScript([ClaimCode.Replayed, record]).kind).toBe('replayed');
-    expect(outcomeFromScript([ClaimCode.NotFound])).toEqual({ kind: 'not_found' });
-    expect(outcomeFromScript([ClaimCode.NotStarted])).toEqual({ kind: 'not_active', reason: 'not_started' });
-    expect(outcomeFromScript([ClaimCode.Ended])).toEqual({ kind: 'not_active', reason: 'ended' });
-    expect(outcomeFromScript([ClaimCode.Paused])).toEqual({ kind: 'not_active', reason: 'paused' });
-    expect(outcomeFromScript([ClaimCode.LimitReached, 'a,b'])).toEqual({
+    expect(outcomeFromScript([ClaimCode.NotFound], draft)).toEqual({ kind: 'not_found' });
+    expect(outcomeFromScript([ClaimCode.NotStarted], draft)).toEqual({ kind: 'not_active', reason: 'not_started' });
+    expect(outcomeFromScript([ClaimCode.Ended], draft)).toEqual({ kind: 'not_active', reason: 'ended' });
+    expect(outcomeFromScript([ClaimCode.Paused], draft)).toEqual({ kind: 'not_active', reason: 'paused' });
+    expect(outcomeFromScript([ClaimCode.LimitReached, 'a,b'], draft)).toEqual({
       kind: 'limit_reached',
       claimIds: ['a', 'b'],
     });
-    expect(outcomeFromScript([ClaimCode.SoldOut])).toEqual({ kind: 'sold_out' });
-    expect(outcomeFromScript([ClaimCode.Rebuilding])).toEqual({ kind: 'rebuilding' });
+    expect(outcomeFromScript([ClaimCode.SoldOut], draft)).toEqual({ kind: 'sold_out' });
+    expect(outcomeFromScript([ClaimCode.Rebuilding], draft)).toEqual({ kind: 'rebuilding' });
   });
 
   it('is loud about an unknown code or a broken record', () => {
-    expect(() => outcomeFromScript([99])).toThrow(/unknown code 99/);
-    expect(() => outcomeFromScript([ClaimCode.Claimed, '{"id":"x"}'])).toThrow();
+    expect(() => outcomeFromScript([99], draft)).toThrow(/unknown code 99/);
+    expect(() => outcomeFromScript([ClaimCode.Replayed, '{"id":"x"}'], draft)).toThrow(/malformed claim record/);
   });
 });
 

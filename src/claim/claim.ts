@@ -58,14 +58,17 @@ export const ClaimCode = {
   Rebuilding: -7,
 } as const;
 
+/** The claim as the caller prepared it for the script; the script adds the user's ordinal. */
+export type ClaimDraft = Omit<Claim, 'ordinal'>;
+
 /** The one place a claim script reply becomes a typed outcome. */
-export function outcomeFromScript(reply: [number, string?]): ClaimOutcome {
+export function outcomeFromScript(reply: [number, (string | number)?], draft: ClaimDraft): ClaimOutcome {
   const [code, payload] = reply;
   switch (code) {
     case ClaimCode.Claimed:
-      return { kind: 'claimed', claim: parseRecord(payload) };
+      return { kind: 'claimed', claim: { ...draft, ordinal: Number(payload) } };
     case ClaimCode.Replayed:
-      return { kind: 'replayed', claim: parseRecord(payload) };
+      return { kind: 'replayed', claim: parseRecord(String(payload)) };
     case ClaimCode.NotFound:
       return { kind: 'not_found' };
     case ClaimCode.NotStarted:
@@ -75,7 +78,7 @@ export function outcomeFromScript(reply: [number, string?]): ClaimOutcome {
     case ClaimCode.Paused:
       return { kind: 'not_active', reason: 'paused' };
     case ClaimCode.LimitReached:
-      return { kind: 'limit_reached', claimIds: payload ? payload.split(',') : [] };
+      return { kind: 'limit_reached', claimIds: payload ? String(payload).split(',') : [] };
     case ClaimCode.SoldOut:
       return { kind: 'sold_out' };
     case ClaimCode.Rebuilding:

@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { requestId } from 'hono/request-id';
 import type { CampaignAdmin } from '../campaign/campaign.admin.ts';
 import type { CampaignService } from '../campaign/campaign.service.ts';
 import type { ClaimService } from '../claim/claim.service.ts';
@@ -9,6 +8,7 @@ import type { Logger } from '../shared/logger.ts';
 import type { AppEnv } from './env.ts';
 import { errorBody, handleError } from './errors.ts';
 import { bodyLimit } from './middleware/body-limit.ts';
+import { requestId } from './middleware/request-id.ts';
 import { adminRoutes } from './routes/admin.routes.ts';
 import { campaignsRoutes } from './routes/campaigns.routes.ts';
 import { claimsRoutes } from './routes/claims.routes.ts';

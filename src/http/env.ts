@@ -1,5 +1,3 @@
-import type { RequestIdVariables } from 'hono/request-id';
-
 export type AppEnv = {
-  Variables: RequestIdVariables & { userId: string };
+  Variables: { requestId: string; userId: string };
 };

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { z } from 'zod';
 import { CAMPAIGN_ID } from '../campaign/campaign.ts';
 import { AppError } from '../shared/errors.ts';
+import { header } from './headers.ts';
 import { hasBody } from './middleware/body-limit.ts';
 
 function invalid(message: string, issues?: z.core.$ZodIssue[]): AppError {
@@ -22,7 +23,7 @@ export async function readJson<S extends z.ZodType>(
   const text = hasBody(c) ? await c.req.text() : '';
   let value: unknown = {};
   if (text.trim().length > 0) {
-    const type = c.req.header('content-type') ?? '';
+    const type = header(c, 'content-type') ?? '';
     if (!/^application\/([a-z.+-]*\+)?json\b/i.test(type)) {
       throw new AppError('unsupported_media_type', 'send the body as application/json');
     }
@@ -48,7 +49,7 @@ export function campaignIdParam(c: Context): string {
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
 
 export function idempotencyKeyHeader(c: Context): string | undefined {
-  const key = c.req.header('idempotency-key');
+  const key = header(c, 'idempotency-key');
   if (key === undefined) return undefined;
   if (!IDEMPOTENCY_KEY.test(key)) throw invalid('Idempotency-Key must be 1 to 128 visible ASCII characters');
   return key;

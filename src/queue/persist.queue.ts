@@ -69,13 +69,17 @@ export function createPersistProducer(opts: {
     maxItems: opts.batchMax,
     maxWaitMs: opts.flushMs,
     flush: (claims) => addBatch(claims, 'b'),
+    onError: (err, claims) =>
+      log.warn('enqueue failed; claims stay pending for the reconciler', {
+        claims: claims.length,
+        claimIds: claims.slice(0, 20).map((c) => c.id),
+        err,
+      }),
   });
 
   return {
     submit(claim) {
-      batcher.add([claim]).catch((err: unknown) => {
-        log.warn('enqueue failed; claim stays pending for the reconciler', { claimId: claim.id, err });
-      });
+      batcher.push(claim);
     },
     async enqueue(claims, jobIdPrefix = 'r') {
       for (let i = 0; i < claims.length; i += opts.batchMax) {

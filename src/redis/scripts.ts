@@ -60,7 +60,7 @@ declare module 'ioredis' {
       now: number,
       idempotencyKey: string,
       idempotencyTtlSeconds: number,
-    ): Result<[number, string?], Context>;
+    ): Result<[number, (string | number)?], Context>;
     fsInitCampaign(
       meta: string,
       totalStock: Arg,

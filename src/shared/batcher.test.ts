@@ -55,3 +55,22 @@ describe('createBatcher', () => {
     expect(flushed).toEqual([7]);
   });
 });
+
+describe('push', () => {
+  it('batches like add, and reports a failed flush of pushed items once, with the items', async () => {
+    const failures: number[][] = [];
+    const b = createBatcher<number>({
+      maxItems: 3,
+      maxWaitMs: 5,
+      flush: async () => {
+        throw new Error('down');
+      },
+      onError: (_err, items) => void failures.push(items),
+    });
+    b.push(1);
+    b.push(2);
+    b.push(3);
+    await b.drain();
+    expect(failures).toEqual([[1, 2, 3]]);
+  });
+});

@@ -5,6 +5,8 @@
  */
 export interface Batcher<T> {
   add(items: readonly T[]): Promise<void>;
+  /** Like add, without a promise per call: a failed flush goes to `onError` (the hot path's choice). */
+  push(item: T): void;
   /** Flushes what is buffered and waits for every flush in flight. */
   drain(): Promise<void>;
   readonly buffered: number;
@@ -12,14 +14,16 @@ export interface Batcher<T> {
 
 interface Group<T> {
   items: readonly T[];
-  resolve: () => void;
-  reject: (err: unknown) => void;
+  resolve?: () => void;
+  reject?: (err: unknown) => void;
 }
 
 export function createBatcher<T>(opts: {
   maxItems: number;
   maxWaitMs: number;
   flush: (items: T[]) => Promise<void>;
+  /** Where a failed flush of pushed items is reported. */
+  onError?: (err: unknown, items: T[]) => void;
 }): Batcher<T> {
   let groups: Group<T>[] = [];
   let count = 0;
@@ -36,25 +40,35 @@ export function createBatcher<T>(opts: {
     const items = taken.length === 1 ? [...taken[0]!.items] : taken.flatMap((g) => g.items);
     const run = opts.flush(items).then(
       () => {
-        for (const g of taken) g.resolve();
+        for (const g of taken) g.resolve?.();
       },
       (err: unknown) => {
-        for (const g of taken) g.reject(err);
+        const pushed: T[] = [];
+        for (const g of taken) {
+          if (g.reject) g.reject(err);
+          else pushed.push(...g.items);
+        }
+        if (pushed.length > 0) opts.onError?.(err, pushed);
       },
     );
     inFlight.add(run);
     void run.finally(() => inFlight.delete(run));
   };
 
+  const enqueue = (group: Group<T>) => {
+    groups.push(group);
+    count += group.items.length;
+    if (count >= opts.maxItems) flushNow();
+    else if (!timer) timer = setTimeout(flushNow, opts.maxWaitMs);
+  };
+
   return {
+    push(item) {
+      enqueue({ items: [item] });
+    },
     add(items) {
       if (items.length === 0) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        groups.push({ items, resolve, reject });
-        count += items.length;
-        if (count >= opts.maxItems) flushNow();
-        else if (!timer) timer = setTimeout(flushNow, opts.maxWaitMs);
-      });
+      return new Promise<void>((resolve, reject) => enqueue({ items, resolve, reject }));
     },
     async drain() {
       flushNow();

@@ -1,8 +1,8 @@
-import type { HttpBindings } from '@hono/node-server';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit as streamingBodyLimit } from 'hono/body-limit';
 import { AppError } from '../../shared/errors.ts';
 import type { AppEnv } from '../env.ts';
+import { behindNodeAdapter, header } from '../headers.ts';
 
 /**
  * Whether the request carries a body, decided without reading it. Behind the Node adapter, HTTP/1.1
@@ -11,10 +11,10 @@ import type { AppEnv } from '../env.ts';
  * Elsewhere (in-process app.request(), other runtimes) the Request already exists and is asked directly.
  */
 export function hasBody(c: Context): boolean {
-  if (!(c.env as Partial<HttpBindings> | undefined)?.incoming) return c.req.raw.body !== null;
-  const length = c.req.header('content-length');
+  if (!behindNodeAdapter(c)) return c.req.raw.body !== null;
+  const length = header(c, 'content-length');
   if (length !== undefined) return length !== '0';
-  return c.req.header('transfer-encoding') !== undefined;
+  return header(c, 'transfer-encoding') !== undefined;
 }
 
 /**
@@ -27,7 +27,7 @@ export function bodyLimit(maxBytes: number): MiddlewareHandler<AppEnv> {
   };
   const streaming = streamingBodyLimit({ maxSize: maxBytes, onError: tooLarge });
   return async function bodyLimit(c, next) {
-    const length = c.req.header('content-length');
+    const length = header(c, 'content-length');
     if (length !== undefined) {
       if (!/^\d+$/.test(length)) throw new AppError('invalid_request', 'Content-Length is not a number');
       if (Number(length) > maxBytes) tooLarge();

@@ -6,6 +6,7 @@ import type { RunsRepo } from '../../db/runs.repo.ts';
 import type { Reconciler } from '../../reconcile/reconciler.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { AppEnv } from '../env.ts';
+import { header } from '../headers.ts';
 import { adminAuth } from '../middleware/admin-auth.ts';
 import { campaignIdParam, idempotencyKeyHeader, readJson } from '../validate.ts';
 import { reconcileRoutes } from './reconcile.routes.ts';
@@ -14,7 +15,7 @@ const ACTOR = /^[\x20-\x7e]{1,100}$/;
 
 /** The operator behind a change: the X-Actor header (e.g. an operator's name), "admin" without one. */
 function actorOf(c: Context<AppEnv>) {
-  const actor = c.req.header('x-actor')?.trim() || 'admin';
+  const actor = header(c, 'x-actor')?.trim() || 'admin';
   if (!ACTOR.test(actor))
     throw new AppError('invalid_request', 'X-Actor must be 1 to 100 printable characters');
   return { actor, requestId: c.get('requestId') };
@@ -22,11 +23,11 @@ function actorOf(c: Context<AppEnv>) {
 
 /** If-Match: "7", W/"7" or 7. Required for PATCH so a stale edit cannot overwrite a newer one. */
 function expectedVersion(c: Context<AppEnv>): number {
-  const header = c.req.header('if-match');
-  if (header === undefined) {
+  const ifMatch = header(c, 'if-match');
+  if (ifMatch === undefined) {
     throw new AppError('precondition_required', 'send If-Match with the ETag (version) you last read');
   }
-  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
+  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(ifMatch);
   if (!match) throw new AppError('invalid_request', 'If-Match must be an ETag such as "3"');
   return Number(match[1]);
 }

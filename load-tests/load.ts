@@ -13,23 +13,13 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import postgres from 'postgres';
-import { signJwt } from '../src/auth/jwt.ts';
-import { adminClient } from './lib/api.ts';
-import { runOpenModel } from './lib/driver.ts';
 import { type Fleet, startFleet } from './lib/fleet.ts';
 import { projectRoot } from './lib/processes.ts';
 import { barChart, lineChart, page, table } from './lib/report-html.ts';
-import {
-  arrivalsIn,
-  arrivalTime,
-  IMPATIENT_STEP,
-  loadScenario,
-  spread,
-  WITH_KEY_STEP,
-} from './lib/scenario.ts';
+import { arrivalsIn, loadScenario } from './lib/scenario.ts';
 import { type Scratch, scratch } from './lib/scratch.ts';
 import { summarize } from './lib/stats.ts';
+import { runStorm } from './lib/storm.ts';
 
 const { values } = parseArgs({
   options: {
@@ -100,53 +90,19 @@ const STATUS_COLORS: Record<string, string> = {
 };
 const failures: string[] = [];
 try {
-  const admin = adminClient(bases[0]!, ADMIN_TOKEN);
   const campaignId = `load-${run}`;
-  await admin.createCampaign({
-    id: campaignId,
-    totalStock: scenario.stock,
-    perUserLimit: scenario.perUserLimit,
-  });
   console.log(
     `campaign ${campaignId}: stock ${scenario.stock}, ${users} users arriving up to ${scenario.peakRate}/s ` +
       `(ramp ${scenario.rampSeconds}s, hold ${scenario.holdSeconds}s), ${Math.round(scenario.impatientShare * 100)}% ` +
       `impatient x${1 + scenario.impatientRetries}, over ${bases.length} instances`,
   );
-
-  interface UserOutcome {
-    created: number;
-    claimIds: Set<string>;
-    withKey: boolean;
-  }
-  const outcomes = new Map<number, UserOutcome>();
-  const exp = Math.floor(Date.now() / 1000) + 3600;
-  const result = await runOpenModel({
-    arrivals: users,
-    arrivalTime: (i) => arrivalTime(i, scenario),
-    maxSeconds: scenario.rampSeconds + scenario.holdSeconds + 30,
-    connectionsPerBase: 64,
-    arrive: async (i, send) => {
-      const token = signJwt({ sub: `load-${run}-${i}`, exp }, JWT_SECRET);
-      const impatient = spread(i, IMPATIENT_STEP) < scenario.impatientShare;
-      const withKey = impatient && spread(i, WITH_KEY_STEP) < scenario.impatientWithKeyShare;
-      const presses = impatient ? 1 + scenario.impatientRetries : 1;
-      const outcome: UserOutcome = { created: 0, claimIds: new Set(), withKey };
-      outcomes.set(i, outcome);
-      const headers: Record<string, string> = { authorization: `Bearer ${token}` };
-      if (withKey) headers['idempotency-key'] = `key-${campaignId}-${i}`;
-      await Promise.all(
-        Array.from({ length: presses }, async (_, a) => {
-          const res = await send({
-            base: bases[(i + a) % bases.length]!,
-            method: 'POST',
-            path: `/v1/campaigns/${campaignId}/claims`,
-            headers,
-          });
-          if (res.status === 201) outcome.created++;
-          if (res.status === 200 || res.status === 201) outcome.claimIds.add(JSON.parse(res.body).claim.id);
-        }),
-      );
-    },
+  const storm = await runStorm({
+    bases,
+    adminToken: ADMIN_TOKEN,
+    jwtSecret: JWT_SECRET,
+    databaseUrl: DATABASE_URL,
+    scenario,
+    campaignId,
     onProgress: (p) => {
       const mix = Object.entries(p.statuses)
         .map(([s, n]) => `${s}:${n}`)
@@ -157,75 +113,10 @@ try {
       );
     },
   });
-
-  // Persistence drains, then the invariants.
-  const drainStarted = Date.now();
-  let stats = await admin.stats(campaignId);
-  while (stats.pending > 0 || stats.queue.waiting + stats.queue.active + stats.queue.delayed > 0) {
-    if (Date.now() - drainStarted > 120_000) {
-      failures.push('persistence did not drain within 120 s');
-      break;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-    stats = await admin.stats(campaignId);
-  }
-  const drainMs = Date.now() - drainStarted;
-
-  const created = [...outcomes.values()].reduce((n, o) => n + o.created, 0);
-  const winners = [...outcomes.values()].filter((o) => o.created > 0).length;
-  const expected = Math.min(scenario.stock, users * scenario.perUserLimit);
-  const serverErrors = Object.entries(result.statuses)
-    .filter(([s]) => Number(s) >= 500 || s === '0')
-    .reduce((n, [, c]) => n + c, 0);
-  const overLimit = [...outcomes.values()].filter(
-    (o) => o.created > scenario.perUserLimit || o.claimIds.size > scenario.perUserLimit,
-  );
-  const keyedMismatch = [...outcomes.values()].filter((o) => o.withKey && o.claimIds.size > 1);
-
-  const sql = postgres(DATABASE_URL, { max: 2, onnotice: () => {} });
-  const [pg] = await sql<{ rows: number; users: number; over: number }[]>`
-    select count(*)::int as rows, count(distinct user_id)::int as users,
-      (select count(*)::int from (select 1 from claims where campaign_id = ${campaignId}
-        group by user_id having count(*) > ${scenario.perUserLimit}) x) as over
-    from claims where campaign_id = ${campaignId}`;
-  const lagRows = await sql<{ lag: number; at: number }[]>`
-    select extract(epoch from persisted_at - claimed_at) * 1000 as lag,
-      extract(epoch from claimed_at) * 1000 as at
-    from claims where campaign_id = ${campaignId}`;
-  await sql.end();
-  const lag = summarize(lagRows.map((r) => Number(r.lag)));
-
-  const check = (ok: boolean, what: string) => {
-    console.log(`  ${ok ? 'ok  ' : 'FAIL'}  ${what}`);
-    if (!ok) failures.push(what);
-  };
+  failures.push(...storm.failures);
   console.log('\ninvariants');
-  check(created === expected, `exactly min(stock, demand) coupons handed out: ${created} of ${expected}`);
-  check(
-    winners === created || scenario.perUserLimit > 1,
-    `no user won twice: ${winners} winners, ${created} claims`,
-  );
-  check(
-    overLimit.length === 0 && (pg?.over ?? 1) === 0,
-    `per-user limit held (responses: ${overLimit.length} over, Postgres: ${pg?.over} over)`,
-  );
-  check(
-    keyedMismatch.length === 0,
-    `every replay of an Idempotency-Key returned the same claim (${keyedMismatch.length} mismatches)`,
-  );
-  check(stats.claimed === created, `Redis claimed ${stats.claimed} = 201s answered ${created}`);
-  check(
-    stats.remaining + stats.claimed === stats.totalStock && stats.remaining >= 0,
-    `remaining ${stats.remaining} + claimed ${stats.claimed} = stock ${stats.totalStock}`,
-  );
-  check(
-    stats.persisted === stats.claimed && pg?.rows === stats.claimed,
-    `persisted ${stats.persisted} (${pg?.rows} rows) = claimed ${stats.claimed}`,
-  );
-  check(
-    serverErrors === 0 && result.errors === 0,
-    `no 5xx and no transport errors (${serverErrors} 5xx, ${result.errors} errors)`,
-  );
+  for (const c of storm.checks) console.log(`  ${c.ok ? 'ok  ' : 'FAIL'}  ${c.what}`);
+  const { drive: result, created, winners, drainMs, lag, lagRows, stats } = storm;
 
   const summary = {
     run,

@@ -16,14 +16,20 @@ describe('outcomeFromScript', () => {
 
   it('maps every return code of claim.lua', () => {
     // A new claim: the script returns the ordinal, the caller made the rest.
-    expect(outcomeFromScript([ClaimCode.Claimed, 1], draft)).toEqual({ kind: 'claimed', claim: JSON.parse(record) });
+    expect(outcomeFromScript([ClaimCode.Claimed, 1], draft)).toEqual({
+      kind: 'claimed',
+      claim: JSON.parse(record),
+    });
     // A replay: the script returns the stored record.
     expect(outcomeFromScript([ClaimCode.Replayed, record], draft)).toEqual({
       kind: 'replayed',
       claim: JSON.parse(record),
     });
     expect(outcomeFromScript([ClaimCode.NotFound], draft)).toEqual({ kind: 'not_found' });
-    expect(outcomeFromScript([ClaimCode.NotStarted], draft)).toEqual({ kind: 'not_active', reason: 'not_started' });
+    expect(outcomeFromScript([ClaimCode.NotStarted], draft)).toEqual({
+      kind: 'not_active',
+      reason: 'not_started',
+    });
     expect(outcomeFromScript([ClaimCode.Ended], draft)).toEqual({ kind: 'not_active', reason: 'ended' });
     expect(outcomeFromScript([ClaimCode.Paused], draft)).toEqual({ kind: 'not_active', reason: 'paused' });
     expect(outcomeFromScript([ClaimCode.LimitReached, 'a,b'], draft)).toEqual({
@@ -36,7 +42,9 @@ describe('outcomeFromScript', () => {
 
   it('is loud about an unknown code or a broken record', () => {
     expect(() => outcomeFromScript([99], draft)).toThrow(/unknown code 99/);
-    expect(() => outcomeFromScript([ClaimCode.Replayed, '{"id":"x"}'], draft)).toThrow(/malformed claim record/);
+    expect(() => outcomeFromScript([ClaimCode.Replayed, '{"id":"x"}'], draft)).toThrow(
+      /malformed claim record/,
+    );
   });
 });
 

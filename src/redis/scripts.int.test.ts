@@ -122,7 +122,12 @@ describe('claim.lua decisions', () => {
     const again = await scriptClaim(redis, prefix, 'idem', 'u', 'key-1');
     const claimId = await redis.hget(campaignKeys(prefix, 'idem').users, 'u');
     expect(again[0]).toBe(ClaimCode.Replayed);
-    expect(JSON.parse(String(again[1]))).toMatchObject({ id: claimId, userId: 'u', ordinal: 1, idempotencyKey: 'key-1' });
+    expect(JSON.parse(String(again[1]))).toMatchObject({
+      id: claimId,
+      userId: 'u',
+      ordinal: 1,
+      idempotencyKey: 'key-1',
+    });
     // The same key of another user is another key.
     expect(await scriptClaim(redis, prefix, 'idem', 'v', 'key-1')).toEqual([ClaimCode.Paused]);
   });
@@ -159,7 +164,10 @@ describe('claim.lua idempotency by claim id', () => {
     expect(first[0]).toBe(ClaimCode.Claimed);
     expect(first).toEqual([ClaimCode.Claimed, 1]);
     expect(second[0]).toBe(ClaimCode.Replayed);
-    expect(JSON.parse(String(second[1]))).toMatchObject({ id: '01890a5d-ac96-774b-bcce-b302099a8057', ordinal: 1 });
+    expect(JSON.parse(String(second[1]))).toMatchObject({
+      id: '01890a5d-ac96-774b-bcce-b302099a8057',
+      ordinal: 1,
+    });
     expect(await redis.hmget(keys.meta, 'remaining', 'claimed')).toEqual(['4', '1']);
     expect(await redis.hget(keys.users, 'u')).toBe('01890a5d-ac96-774b-bcce-b302099a8057');
   });

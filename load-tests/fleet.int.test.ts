@@ -1,0 +1,127 @@
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startFleet } from './lib/fleet.ts';
+import { projectRoot } from './lib/processes.ts';
+import { scratch } from './lib/scratch.ts';
+import { runStorm } from './lib/storm.ts';
+
+/** A base port with `count` free consecutive ports after it. */
+async function freePorts(count: number): Promise<number> {
+  const free = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const srv = createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+    });
+  for (;;) {
+    const base = 20_000 + Math.floor(Math.random() * 20_000);
+    let ok = true;
+    for (let p = base; p < base + count && ok; p++) ok = await free(p);
+    if (ok) return base;
+  }
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const resources = [scratch('fleettest'), scratch('fleetstop')];
+afterAll(async () => {
+  for (const r of resources) await r.cleanup();
+});
+
+describe('five API processes and a worker', () => {
+  it('a short storm: 4,000 users (30% pressing three times at once) for stock 1,000; every invariant holds', async () => {
+    const [res] = resources;
+    const env = {
+      DATABASE_URL: res!.databaseUrl,
+      REDIS_PREFIX: res!.prefix,
+      ADMIN_TOKEN: 'fleet-admin-token',
+      JWT_SECRET: 'fleet-jwt-secret',
+      LOG_LEVEL: 'warn',
+    };
+    const fleet = await startFleet({ apis: 5, workers: 1, basePort: await freePorts(5), env });
+    try {
+      expect(fleet.urls).toHaveLength(5);
+      const storm = await runStorm({
+        bases: fleet.urls,
+        adminToken: env.ADMIN_TOKEN,
+        jwtSecret: env.JWT_SECRET,
+        databaseUrl: env.DATABASE_URL,
+        campaignId: 'fleet-storm',
+        scenario: {
+          stock: 1_000,
+          perUserLimit: 1,
+          peakRate: 1_000,
+          rampSeconds: 1,
+          holdSeconds: 3.5,
+          users: 4_000,
+          impatientShare: 0.3,
+          impatientRetries: 2,
+          impatientWithKeyShare: 0.5,
+        },
+      });
+      expect(storm.failures).toEqual([]);
+      expect(storm.created).toBe(1_000);
+      expect(storm.drive.requests).toBeGreaterThan(5_000);
+      // The answers really came from all five processes.
+      expect(Object.keys(storm.drive.statuses).sort()).toEqual(['200', '201', '409', '410']);
+    } finally {
+      const exits = await fleet.stop();
+      expect(exits.map((e) => e.code)).toEqual([0, 0, 0, 0, 0, 0]);
+      for (const e of exits) expect(alive(e.pid)).toBe(false);
+    }
+  });
+});
+
+describe('npm run fleet', () => {
+  it('stops every process it started on SIGTERM and exits 0', async () => {
+    const [, res] = resources;
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'load-tests/fleet.ts',
+        '--apis',
+        '2',
+        '--workers',
+        '1',
+        '--base-port',
+        String(await freePorts(2)),
+      ],
+      {
+        cwd: projectRoot,
+        env: { ...process.env, DATABASE_URL: res!.databaseUrl, REDIS_PREFIX: res!.prefix, LOG_LEVEL: 'warn' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.stderr.on('data', (d) => {
+      out += d;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const until = Date.now() + 45_000;
+    while (!out.includes('BASE_URLS=')) {
+      if (Date.now() > until) throw new Error(`fleet not ready:\n${out}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const pids = [...out.matchAll(/pid (\d+)/g)].map((m) => Number(m[1]));
+    expect(pids).toHaveLength(3);
+    expect(pids.every(alive)).toBe(true);
+
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(out).toMatch(/api-1 \(pid \d+\) exited with 0/);
+    expect(pids.filter(alive)).toEqual([]);
+  });
+});

@@ -12,8 +12,7 @@ import { loadConfig } from '../src/config.ts';
 import { migrateDatabase } from '../src/db/migrate.ts';
 import { campaignKeys } from '../src/redis/keys.ts';
 import { createLogger } from '../src/shared/logger.ts';
-import { createServices } from '../src/wiring.ts';
-import { createPersistWorker } from '../src/worker/persist.worker.ts';
+import { createPersistWorkerFor, createServices } from '../src/wiring.ts';
 import { scratch } from './lib/scratch.ts';
 
 const PERSISTED = Number(process.env.BENCH_PERSISTED ?? 100_000);
@@ -100,16 +99,7 @@ try {
     reconciler.run({ trigger: 'cli', campaignId: small.id }),
   );
   if (repaired.campaigns[0]!.repairs.requeued !== PENDING) throw new Error('expected every claim requeued');
-  const worker = createPersistWorker({
-    repo: repos.claims,
-    redis: services.backgroundRedis,
-    keyPrefix: config.REDIS_PREFIX,
-    log,
-    connection: services.backgroundRedis,
-    queuePrefix: services.queuePrefix,
-    concurrency: config.WORKER_CONCURRENCY,
-    batchMax: config.PERSIST_BATCH_MAX,
-  });
+  const worker = createPersistWorkerFor(services);
   await timed(`  then until a worker has all ${PENDING} in Postgres`, async () => {
     while ((await repos.claims.countByCampaign(small.id)) < PENDING)
       await new Promise((res) => setTimeout(res, 20));

@@ -64,9 +64,16 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** Parses the environment (or any record of strings) into a Config; throws ConfigError with every problem. */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const parsed = schema.safeParse(env);
+/**
+ * Parses the environment (or any record of strings) into a Config; throws ConfigError with every problem.
+ * `defaults` are used where the environment says nothing (a CLI's quieter log level, say).
+ */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  defaults: Record<string, string> = {},
+): Config {
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse({ ...defaults, ...given });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);

@@ -5,8 +5,7 @@ import type { Config } from './config.ts';
 import { startReconcileScheduler } from './reconcile/scheduler.ts';
 import { checkRedisDurability } from './redis/durability.ts';
 import type { Logger } from './shared/logger.ts';
-import { createHttpApp, createServices } from './wiring.ts';
-import { createPersistWorker } from './worker/persist.worker.ts';
+import { createHttpApp, createPersistWorkerFor, createServices } from './wiring.ts';
 
 export interface Runtime {
   /** The port the API listens on (when the role serves HTTP). */
@@ -24,16 +23,7 @@ export async function startRuntime(config: Config, log: Logger): Promise<Runtime
 
   let worker: Worker | undefined;
   if (runsWorker) {
-    worker = createPersistWorker({
-      repo: services.repos.claims,
-      redis: services.backgroundRedis,
-      keyPrefix: config.REDIS_PREFIX,
-      log,
-      connection: services.backgroundRedis,
-      queuePrefix: services.queuePrefix,
-      concurrency: config.WORKER_CONCURRENCY,
-      batchMax: config.PERSIST_BATCH_MAX,
-    });
+    worker = createPersistWorkerFor(services);
   }
 
   // The scheduler runs where the workers run; any one of those processes takes each scheduled pass.

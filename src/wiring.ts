@@ -1,4 +1,4 @@
-import type { Queue } from 'bullmq';
+import type { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type CampaignAdmin, createCampaignAdmin } from './campaign/campaign.admin.ts';
 import { type CampaignLoader, createCampaignLoader } from './campaign/campaign.loader.ts';
@@ -24,6 +24,7 @@ import { createBackgroundRedis, createCommandRedis, createSubscriber } from './r
 import { createRedisGate, type RedisGate } from './redis/gate.ts';
 import { campaignChangedChannel, queuePrefix } from './redis/keys.ts';
 import type { Logger } from './shared/logger.ts';
+import { createPersistWorker, type PersistDeps } from './worker/persist.worker.ts';
 
 /** Everything one process needs, created in one place and closed in reverse order. */
 export interface Services {
@@ -202,5 +203,24 @@ export function createHttpApp(services: Services, accepting: () => boolean = () 
     adminToken: config.ADMIN_TOKEN,
     jwtSecret: config.JWT_SECRET,
     ratePerSecond: config.RATE_LIMIT_PER_SECOND,
+  });
+}
+
+/** A persist worker on this process' services (its own settings; tests may swap the repository). */
+export function createPersistWorkerFor(
+  services: Services,
+  overrides: Partial<PersistDeps> = {},
+): Worker<PersistJob> {
+  const { config } = services;
+  return createPersistWorker({
+    repo: services.repos.claims,
+    redis: services.backgroundRedis,
+    keyPrefix: config.REDIS_PREFIX,
+    log: services.log,
+    connection: services.backgroundRedis,
+    queuePrefix: services.queuePrefix,
+    concurrency: config.WORKER_CONCURRENCY,
+    batchMax: config.PERSIST_BATCH_MAX,
+    ...overrides,
   });
 }

@@ -10,7 +10,7 @@ import { AppError, UnavailableError } from '../shared/errors.ts';
 import { viaPostgres } from '../shared/infra-errors.ts';
 import type { CampaignLoader } from './campaign.loader.ts';
 import type { CreateCampaignInput, PatchCampaignInput } from './campaign.schema.ts';
-import type { CampaignDefinition } from './campaign.ts';
+import { type CampaignDefinition, definitionArgs } from './campaign.ts';
 import { type AdminCampaign, adminView } from './campaign.view.ts';
 
 /** Who did it and for which request: every operator change is recorded with both. */
@@ -46,32 +46,13 @@ export async function writeDefinition(
   keyPrefix: string,
   def: CampaignDefinition,
 ): Promise<void> {
-  await redis.run((r) =>
-    r.fsSetDefinition(
-      campaignKeys(keyPrefix, def.id).meta,
-      def.name,
-      def.perUserLimit,
-      def.startsAt.getTime(),
-      def.endsAt.getTime(),
-      def.paused ? '1' : '0',
-      def.version,
-    ),
-  );
+  await redis.run((r) => r.fsSetDefinition(campaignKeys(keyPrefix, def.id).meta, ...definitionArgs(def)));
 }
 
 /** Writes a fresh campaign's definition into Redis with full stock; a no-op when it is already there. */
 async function initCampaign(redis: RedisGate, keyPrefix: string, def: CampaignDefinition): Promise<void> {
   await redis.run((r) =>
-    r.fsInitCampaign(
-      campaignKeys(keyPrefix, def.id).meta,
-      def.totalStock,
-      def.perUserLimit,
-      def.startsAt.getTime(),
-      def.endsAt.getTime(),
-      def.paused ? '1' : '0',
-      def.version,
-      def.name,
-    ),
+    r.fsInitCampaign(campaignKeys(keyPrefix, def.id).meta, def.totalStock, ...definitionArgs(def)),
   );
 }
 

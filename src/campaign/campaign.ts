@@ -25,6 +25,23 @@ export interface LiveCampaign {
   rebuilding: boolean;
 }
 
+/**
+ * A definition's editable fields as the Lua scripts take them (init_campaign, set_definition and
+ * finish_rebuild all take this list, in this order).
+ */
+export function definitionArgs(
+  def: Pick<CampaignDefinition, 'perUserLimit' | 'startsAt' | 'endsAt' | 'paused' | 'version' | 'name'>,
+) {
+  return [
+    def.perUserLimit,
+    def.startsAt.getTime(),
+    def.endsAt.getTime(),
+    def.paused ? ('1' as const) : ('0' as const),
+    def.version,
+    def.name,
+  ] as const;
+}
+
 export type CampaignState = 'scheduled' | 'active' | 'paused' | 'sold_out' | 'ended';
 
 /** Same order of checks as lua/claim.lua, so the state says what a claim would get right now. */

@@ -14,7 +14,7 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: { campaign: { type: 'string' }, json: { type: 'boolean', default: false } },
   });
-  const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+  const config = loadConfig(undefined, { LOG_LEVEL: 'warn' });
   const log = createLogger(config.LOG_LEVEL, { cli: 'reconcile' });
   await migrateDatabase(config.DATABASE_URL);
   const services = createServices(config, log, { dbPoolSize: 4 });

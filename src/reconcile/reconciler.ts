@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import { sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
-import { liveFields, parseLiveCampaign } from '../campaign/campaign.ts';
+import { definitionArgs, liveFields, parseLiveCampaign } from '../campaign/campaign.ts';
 import { type Claim, parseRecord } from '../claim/claim.ts';
 import { uuidv7 } from '../claim/ids.ts';
 import type { CampaignsRepo } from '../db/campaigns.repo.ts';
@@ -111,15 +111,7 @@ export function createReconciler(deps: ReconcilerDeps) {
         }
       } else if (definitionDiffers(live, row)) {
         // 2. Definition drift (a crash between a Postgres commit and the Redis write, or a manual edit).
-        await redis.fsSetDefinition(
-          keys.meta,
-          row.name,
-          row.perUserLimit,
-          row.startsAt.getTime(),
-          row.endsAt.getTime(),
-          row.paused ? '1' : '0',
-          row.version,
-        );
+        await redis.fsSetDefinition(keys.meta, ...definitionArgs(row));
         repairs.definitionSynced = true;
         violations.push({
           invariant: 'definition',

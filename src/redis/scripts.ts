@@ -88,12 +88,12 @@ declare module 'ioredis' {
     ): Result<[number, (string | number)?], Context>;
     fsSetDefinition(
       meta: string,
-      name: string,
       perUserLimit: Arg,
       startsAt: Arg,
       endsAt: Arg,
       paused: '0' | '1',
       version: Arg,
+      name: string,
     ): Result<0 | 1, Context>;
     fsBeginRebuild(meta: string, now: number): Result<1, Context>;
     fsFinishRebuild(

@@ -9,8 +9,7 @@ import { migrateDatabase } from '../db/migrate.ts';
 import type { App } from '../http/app.ts';
 import { defineScripts } from '../redis/scripts.ts';
 import { createLogger } from '../shared/logger.ts';
-import { createHttpApp, createServices, type Services } from '../wiring.ts';
-import { createPersistWorker } from '../worker/persist.worker.ts';
+import { createHttpApp, createPersistWorkerFor, createServices, type Services } from '../wiring.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token';
 export const JWT_SECRET = 'test-jwt-secret';
@@ -53,7 +52,7 @@ export async function createTestEnv(name: string, overrides: Record<string, stri
     REDIS_PREFIX: `t${id}`,
     ADMIN_TOKEN,
     JWT_SECRET,
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    LOG_LEVEL: inject('logLevel'),
     PENDING_GRACE_MS: '0',
     REBUILD_SETTLE_MS: '50',
     // Scheduled reconciliation stays out of the way unless a test asks for it.
@@ -76,16 +75,7 @@ export async function createTestEnv(name: string, overrides: Record<string, stri
     worker(more = {}) {
       const c = loadConfig({ ...env, ...more });
       const services = createServices(c, log, { dbPoolSize: 4 });
-      const worker = createPersistWorker({
-        repo: services.repos.claims,
-        redis: services.backgroundRedis,
-        keyPrefix: c.REDIS_PREFIX,
-        log,
-        connection: services.backgroundRedis,
-        queuePrefix: services.queuePrefix,
-        concurrency: c.WORKER_CONCURRENCY,
-        batchMax: c.PERSIST_BATCH_MAX,
-      });
+      const worker = createPersistWorkerFor(services);
       closers.push(async () => {
         await worker.close();
         await services.close();

@@ -9,7 +9,8 @@ import { PERSIST_JOB } from '../queue/persist.queue.ts';
 import { campaignKeys } from '../redis/keys.ts';
 import { createTestEnv, type Instance, type TestEnv } from '../testing/harness.ts';
 import { admin, call, claim, createCampaign, eventually } from '../testing/http.ts';
-import { createPersistWorker, persistClaims } from './persist.worker.ts';
+import { createPersistWorkerFor } from '../wiring.ts';
+import { persistClaims } from './persist.worker.ts';
 
 let env: TestEnv;
 let api: Instance;
@@ -46,16 +47,7 @@ describe('persistence', () => {
       },
     };
     let jobs = 0;
-    const worker = createPersistWorker({
-      repo: countingRepo,
-      redis: api.services.backgroundRedis,
-      keyPrefix: env.config.REDIS_PREFIX,
-      log: api.services.log,
-      connection: api.services.backgroundRedis,
-      queuePrefix: api.services.queuePrefix,
-      concurrency: 8,
-      batchMax: 1000,
-    });
+    const worker = createPersistWorkerFor(api.services, { repo: countingRepo });
     worker.on('completed', () => jobs++);
     try {
       await eventually(async () => (await rowsOf(id)) === 300);

@@ -6,10 +6,15 @@ declare module 'vitest' {
   export interface ProvidedContext {
     redisUrl: string;
     postgresUrl: string;
+    logLevel: string;
   }
 }
 
-/** Fails fast, with a clear message, when the real Redis or Postgres the suite needs is not reachable. */
+/**
+ * The suite's global setup and the one place it reads its environment (TEST_REDIS_URL,
+ * TEST_POSTGRES_URL, TEST_LOG_LEVEL), handed to test files through vitest's provide/inject. Fails fast,
+ * with a clear message, when the real Redis or Postgres the suite needs is not reachable.
+ */
 export default async function setup(project: TestProject) {
   const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
   const postgresUrl = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
@@ -36,4 +41,5 @@ export default async function setup(project: TestProject) {
   }
   project.provide('redisUrl', redisUrl);
   project.provide('postgresUrl', postgresUrl);
+  project.provide('logLevel', process.env.TEST_LOG_LEVEL ?? 'silent');
 }

@@ -1,26 +1,10 @@
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startFleet } from './lib/fleet.ts';
+import { freePorts } from './lib/ports.ts';
 import { projectRoot } from './lib/processes.ts';
 import { scratch } from './lib/scratch.ts';
 import { runStorm } from './lib/storm.ts';
-
-/** A base port with `count` free consecutive ports after it. */
-async function freePorts(count: number): Promise<number> {
-  const free = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const srv = createServer();
-      srv.once('error', () => resolve(false));
-      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-    });
-  for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 20_000);
-    let ok = true;
-    for (let p = base; p < base + count && ok; p++) ok = await free(p);
-    if (ok) return base;
-  }
-}
 
 const alive = (pid: number) => {
   try {

@@ -24,6 +24,11 @@ export interface OpenModelOptions {
   /** What arrival i does; it may send several requests (use `send`). */
   arrive: (i: number, send: (req: HttpRequest) => Promise<HttpResult>) => Promise<void>;
   connectionsPerBase?: number;
+  /**
+   * A request unanswered this long after its arrival was due counts as an error (status 0), as a user gives
+   * up; the time it waited for a free connection in the pool counts too. Default 60 s.
+   */
+  timeoutMs?: number;
   /** Stops sending after this many seconds even if arrivals remain (a safety bound). */
   maxSeconds?: number;
   onProgress?: (p: Progress) => void;
@@ -92,6 +97,9 @@ export async function runOpenModel(opts: OpenModelOptions): Promise<OpenModelRes
           method: req.method,
           headers: req.headers ?? {},
           body: req.body ?? null,
+          signal: AbortSignal.timeout(
+            Math.max(1, Math.ceil((opts.timeoutMs ?? 60_000) - (performance.now() - due))),
+          ),
         });
         status = res.statusCode;
         body = await res.body.text();

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-/** A service process started from src/main.ts; its pid is the real node process (not a shell or npx). */
+/** A service process started from src/main.ts (or another entry); its pid is the real node process (not a shell or npx). */
 export interface ServiceProcess {
   name: string;
   pid: number;
@@ -24,14 +24,20 @@ export interface SpawnOptions {
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
   /** Extra node flags, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] to profile one process. */
   nodeArgs?: string[];
+  /** Script to run, relative to the project root (default src/main.ts; the strategy lab runs its own). */
+  entry?: string;
 }
 
 export function spawnService(opts: SpawnOptions): ServiceProcess {
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', 'src/main.ts'], {
-    cwd: projectRoot,
-    env: { ...process.env, ...opts.env, ...(opts.port === undefined ? {} : { PORT: String(opts.port) }) },
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...(opts.nodeArgs ?? []), '--import', 'tsx', opts.entry ?? 'src/main.ts'],
+    {
+      cwd: projectRoot,
+      env: { ...process.env, ...opts.env, ...(opts.port === undefined ? {} : { PORT: String(opts.port) }) },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    },
+  );
   for (const stream of ['stdout', 'stderr'] as const) {
     let buffered = '';
     child[stream]?.on('data', (chunk: Buffer) => {

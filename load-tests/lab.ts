@@ -1,0 +1,125 @@
+/**
+ * npm run lab -- [--instances 5] [--users 12000] [--rate 4000] [--stock 3000] [--duplicates 0.1]
+ *   [--multi-users 2000] [--multi-rate 1000] [--multi-products 100] [--multi-items 20] [--multi-stock 100]
+ *   [--no-multi] [--only naive,mutex,redis-lock,optimistic,for-update,conditional-update,product]
+ *   [--base-port 3301]
+ *
+ * The strategy lab: the concurrency techniques teams reach for, each selling the same stock to the same
+ * arrivals from the same number of app processes against the same Postgres and Redis, side by side with
+ * the product's own path. Prints a table; writes load-tests/results/lab.json and lab.html.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { htmlReport, labelOf, ratio, textTable } from './lab/report.ts';
+import { runLab } from './lab/run-lab.ts';
+import { type LabScenario, multiItem, singleItem } from './lab/scenario.ts';
+import { strategies } from './lab/strategies/index.ts';
+import { projectRoot } from './lib/processes.ts';
+import { scratch } from './lib/scratch.ts';
+
+const { values } = parseArgs({
+  options: {
+    instances: { type: 'string', default: String(singleItem.instances) },
+    users: { type: 'string', default: String(singleItem.users) },
+    rate: { type: 'string', default: String(singleItem.rate) },
+    stock: { type: 'string', default: String(singleItem.stock) },
+    duplicates: { type: 'string', default: String(singleItem.duplicateShare) },
+    'multi-users': { type: 'string', default: String(multiItem.users) },
+    'multi-rate': { type: 'string', default: String(multiItem.rate) },
+    'multi-products': { type: 'string', default: String(multiItem.products) },
+    'multi-items': { type: 'string', default: String(multiItem.itemsPerOrder) },
+    'multi-stock': { type: 'string', default: String(multiItem.stock) },
+    'no-multi': { type: 'boolean', default: false },
+    only: { type: 'string' },
+    'base-port': { type: 'string', default: '3301' },
+  },
+});
+const num = (name: keyof typeof values) => {
+  const n = Number(values[name]);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a number >= 0`);
+  return n;
+};
+const single: LabScenario = {
+  ...singleItem,
+  instances: num('instances'),
+  users: num('users'),
+  rate: num('rate'),
+  stock: num('stock'),
+  duplicateShare: num('duplicates'),
+};
+const multi: LabScenario = {
+  ...multiItem,
+  instances: single.instances,
+  users: num('multi-users'),
+  rate: num('multi-rate'),
+  products: num('multi-products'),
+  itemsPerOrder: num('multi-items'),
+  stock: num('multi-stock'),
+  duplicateShare: single.duplicateShare,
+};
+const resources = scratch('lab');
+process.on('SIGINT', () => void resources.cleanup().then(() => process.exit(130)));
+
+try {
+  console.log(
+    `strategy lab: ${single.instances} instances; ${single.users} users at ${single.rate}/s for stock ${single.stock}` +
+      (values['no-multi']
+        ? ''
+        : `; multi-item: ${multi.users} orders of ${multi.itemsPerOrder}/${multi.products} products`),
+  );
+  const results = await runLab({
+    single,
+    ...(values['no-multi'] ? {} : { multi }),
+    ...(values.only ? { only: values.only.split(',') } : {}),
+    basePort: num('base-port'),
+    databaseUrl: resources.databaseUrl,
+    redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    prefix: resources.prefix,
+    onResult: (r) =>
+      console.log(
+        `  ${r.variant.padEnd(6)} ${`${labelOf(r)} x${r.instances}`.padEnd(46)} ${Math.round(r.claimsPerSecond)} placed/s, ` +
+          `p99 ${r.latency.p99} ms, oversold ${r.tally.oversoldUnits}, users x2 ${r.tally.usersWithTwoOrders}` +
+          `${r.correct ? '' : '  <- WRONG'}`,
+      ),
+    onLine: (name, line) => {
+      if (/"level":"(error|fatal)"|Error/.test(line)) console.error(`[${name}] ${line}`);
+    },
+  });
+  for (const variant of ['single', 'multi'] as const) {
+    const rs = results.filter((r) => r.variant === variant);
+    if (rs.length > 0)
+      console.log(
+        `\n${variant === 'single' ? 'one coupon per claim' : 'multi-item orders'}\n${textTable(rs)}`,
+      );
+  }
+  const vsForUpdate = ratio(results, 'for-update');
+  const vsConditional = ratio(results, 'conditional-update');
+  if (vsForUpdate !== undefined)
+    console.log(`\nproduct / SELECT FOR UPDATE: ${vsForUpdate.toFixed(1)}x (goal >= 10x)`);
+  if (vsConditional !== undefined)
+    console.log(`product / conditional UPDATE: ${vsConditional.toFixed(1)}x (goal >= 5x)`);
+
+  const dir = `${projectRoot}load-tests/results`;
+  mkdirSync(dir, { recursive: true });
+  const command = `npm run lab${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+  const machine = `${cpus().length} cores, Node ${process.version}`;
+  writeFileSync(
+    `${dir}/lab.json`,
+    JSON.stringify(
+      { command, machine, scenarios: { single, multi }, ratios: { vsForUpdate, vsConditional }, results },
+      null,
+      2,
+    ),
+  );
+  const summaries = Object.fromEntries(strategies.map((s) => [s.title, s.summary]));
+  summaries['7. product: Lua gate + queue'] =
+    'Correct across any number of instances: one Lua script decides stock and the per-user limit atomically in Redis; Postgres catches up in batches.';
+  writeFileSync(
+    `${dir}/lab.html`,
+    htmlReport({ results, scenarios: { single, multi }, summaries, command, machine }),
+  );
+  console.log(`\nwrote ${dir}/lab.json and ${dir}/lab.html`);
+} finally {
+  await resources.cleanup();
+}

@@ -1,0 +1,107 @@
+import { barChart, escapeHtml, page, table } from '../lib/report-html.ts';
+import type { RunResult } from './result.ts';
+import type { LabScenario } from './scenario.ts';
+
+const HEADERS = [
+  'strategy',
+  'inst',
+  'claims/s',
+  'answered/s',
+  'p50 ms',
+  'p95 ms',
+  'p99 ms',
+  'placed',
+  'oversold',
+  'users x2',
+  'partial',
+  'retries',
+  'conflicts',
+  'gave up',
+  'errors',
+  'stock = sold',
+];
+
+export const labelOf = (r: RunResult) => `${r.title}${r.stage ? ` (${r.stage})` : ''}`;
+
+export function rowOf(r: RunResult): (string | number)[] {
+  return [
+    labelOf(r),
+    r.instances,
+    Math.round(r.claimsPerSecond),
+    Math.round(r.answeredPerSecond),
+    r.latency.p50,
+    r.latency.p95,
+    r.latency.p99,
+    r.placed,
+    r.tally.oversoldUnits,
+    r.tally.usersWithTwoOrders,
+    r.variant === 'multi' ? r.tally.partialOrders : '-',
+    r.counters.retries,
+    r.counters.conflicts,
+    r.gaveUp,
+    r.errors,
+    r.tally.stockMatches ? 'yes' : 'NO',
+  ];
+}
+
+/** A fixed-width table for the terminal. */
+export function textTable(results: RunResult[]): string {
+  const rows = [HEADERS, ...results.map((r) => rowOf(r).map(String))];
+  const widths = HEADERS.map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
+  const line = (r: (string | number)[]) =>
+    r
+      .map((cell, c) => (c === 0 ? String(cell).padEnd(widths[c]!) : String(cell).padStart(widths[c]!)))
+      .join('  ');
+  return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+/** Product path (acknowledged) over another row's claims/s, or undefined when either is missing. */
+export function ratio(results: RunResult[], strategy: string): number | undefined {
+  const product = results.find((r) => r.strategy === 'product' && r.stage === 'acknowledged');
+  const other = results.find((r) => r.strategy === strategy && r.variant === 'single' && r.instances > 1);
+  if (!product || !other || other.claimsPerSecond === 0) return undefined;
+  return product.claimsPerSecond / other.claimsPerSecond;
+}
+
+export function htmlReport(opts: {
+  results: RunResult[];
+  scenarios: { single: LabScenario; multi: LabScenario };
+  summaries: Record<string, string>;
+  command: string;
+  machine: string;
+}): string {
+  const sections: string[] = [
+    `<p>Command: <code>${escapeHtml(opts.command)}</code>. Machine: ${escapeHtml(opts.machine)}.</p>`,
+  ];
+  for (const variant of ['single', 'multi'] as const) {
+    const rs = opts.results.filter((r) => r.variant === variant);
+    if (rs.length === 0) continue;
+    const s = opts.scenarios[variant];
+    sections.push(
+      `<h2>${variant === 'single' ? 'One coupon per claim' : `Multi-item orders (${s.itemsPerOrder} of ${s.products} products, all or nothing)`}</h2>`,
+      `<p>${s.users.toLocaleString('en')} users at ${s.rate.toLocaleString('en')}/s (${(s.users / s.rate).toFixed(1)} s), ` +
+        `${Math.round(s.duplicateShare * 100)}% pressing twice at once on two instances; stock ${s.stock.toLocaleString('en')} per product.</p>`,
+      barChart({
+        title: 'Placed per second (to the last placed answer)',
+        unit: '/s',
+        bars: rs.map((r) => ({ label: `${labelOf(r)} x${r.instances}`, value: r.claimsPerSecond })),
+      }),
+      barChart({
+        title: 'Oversold units (beyond stock) + users with two orders',
+        bars: rs.map((r) => ({
+          label: `${labelOf(r)} x${r.instances}`,
+          value: r.tally.oversoldUnits + r.tally.usersWithTwoOrders,
+          color: r.correct ? '#16a34a' : '#dc2626',
+        })),
+      }),
+      table(HEADERS, rs.map(rowOf)),
+    );
+  }
+  sections.push(
+    '<h2>What each strategy guarantees</h2>',
+    `<ul>${Object.entries(opts.summaries)
+      .map(([title, summary]) => `<li><b>${escapeHtml(title)}</b>: ${escapeHtml(summary)}</li>`)
+      .join('')}</ul>`,
+  );
+  return page('Strategy lab: selling the same stock from many instances', sections);
+}

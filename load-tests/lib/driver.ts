@@ -25,8 +25,8 @@ export interface OpenModelOptions {
   arrive: (i: number, send: (req: HttpRequest) => Promise<HttpResult>) => Promise<void>;
   connectionsPerBase?: number;
   /**
-   * A request unanswered this long after its arrival was due counts as an error (status 0), as a user gives
-   * up; the time it waited for a free connection in the pool counts too. Default 60 s.
+   * A request unanswered this long after its arrival was due (to within 100 ms) counts as an error (status
+   * 0), as a user gives up; the time it waited for a free connection in the pool counts too. Default 60 s.
    */
   timeoutMs?: number;
   /** Stops sending after this many seconds even if arrivals remain (a safety bound). */
@@ -85,6 +85,21 @@ export async function runOpenModel(opts: OpenModelOptions): Promise<OpenModelRes
   let lateStarts = 0;
   let lastSecond: number[] = [];
   const running = new Set<Promise<void>>();
+
+  // One abort signal per 100 ms of arrivals rather than a timer per request (the generator shares the CPU).
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const deadlines = new Map<number, AbortSignal>();
+  const deadlineFor = (due: number) => {
+    const bucket = Math.floor((due - startedAt) / 100);
+    let signal = deadlines.get(bucket);
+    if (!signal) {
+      const fires = startedAt + bucket * 100 + timeoutMs;
+      signal = AbortSignal.timeout(Math.max(1, Math.ceil(fires - performance.now())));
+      deadlines.set(bucket, signal);
+      signal.addEventListener('abort', () => deadlines.delete(bucket), { once: true });
+    }
+    return signal;
+  };
 
   const sendFor =
     (due: number) =>

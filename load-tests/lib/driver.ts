@@ -112,9 +112,7 @@ export async function runOpenModel(opts: OpenModelOptions): Promise<OpenModelRes
           method: req.method,
           headers: req.headers ?? {},
           body: req.body ?? null,
-          signal: AbortSignal.timeout(
-            Math.max(1, Math.ceil((opts.timeoutMs ?? 60_000) - (performance.now() - due))),
-          ),
+          signal: deadlineFor(due),
         });
         status = res.statusCode;
         body = await res.body.text();

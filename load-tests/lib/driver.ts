@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Pool } from 'undici';
 import { summarize, Timeline } from './stats.ts';
 
@@ -95,6 +96,8 @@ export async function runOpenModel(opts: OpenModelOptions): Promise<OpenModelRes
     if (!signal) {
       const fires = startedAt + bucket * 100 + timeoutMs;
       signal = AbortSignal.timeout(Math.max(1, Math.ceil(fires - performance.now())));
+      // Every request of the bucket listens on it; that is the point, not a leak.
+      setMaxListeners(0, signal);
       deadlines.set(bucket, signal);
       signal.addEventListener('abort', () => deadlines.delete(bucket), { once: true });
     }

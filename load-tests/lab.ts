@@ -1,19 +1,22 @@
 /**
- * npm run lab -- [--instances 5] [--users 12000] [--rate 4000] [--stock 3000] [--duplicates 0.1]
+ * npm run lab -- [--instances 5] [--users 8000] [--rate 2000] [--stock 1000] [--duplicates 0.1]
  *   [--multi-users 2000] [--multi-rate 1000] [--multi-products 100] [--multi-items 20] [--multi-stock 100]
+ *   [--capacity-seconds 5] [--capacity-connections 20] [--no-capacity]
  *   [--no-multi] [--only naive,mutex,redis-lock,optimistic,for-update,conditional-update,product]
  *   [--base-port 3301]
  *
  * The strategy lab: the concurrency techniques teams reach for, each selling the same stock to the same
  * arrivals from the same number of app processes against the same Postgres and Redis, side by side with
- * the product's own path. Prints a table; writes load-tests/results/lab.json and lab.html.
+ * the product's own path: first a flash-sale storm at a fixed arrival rate (correctness, latency, errors),
+ * then a closed-loop capacity run (sales per second at saturation). Prints the tables; writes
+ * load-tests/results/lab.json and lab.html.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { htmlReport, labelOf, ratio, textTable } from './lab/report.ts';
 import { runLab } from './lab/run-lab.ts';
-import { type LabScenario, multiItem, singleItem } from './lab/scenario.ts';
+import { capacity, type LabCapacity, type LabScenario, multiItem, singleItem } from './lab/scenario.ts';
 import { strategies } from './lab/strategies/index.ts';
 import { projectRoot } from './lib/processes.ts';
 import { scratch } from './lib/scratch.ts';
@@ -31,6 +34,9 @@ const { values } = parseArgs({
     'multi-items': { type: 'string', default: String(multiItem.itemsPerOrder) },
     'multi-stock': { type: 'string', default: String(multiItem.stock) },
     'no-multi': { type: 'boolean', default: false },
+    'capacity-seconds': { type: 'string', default: String(capacity.seconds) },
+    'capacity-connections': { type: 'string', default: String(capacity.connectionsPerBase) },
+    'no-capacity': { type: 'boolean', default: false },
     only: { type: 'string' },
     'base-port': { type: 'string', default: '3301' },
   },
@@ -58,6 +64,10 @@ const multi: LabScenario = {
   stock: num('multi-stock'),
   duplicateShare: single.duplicateShare,
 };
+const closedLoop: LabCapacity = {
+  seconds: num('capacity-seconds'),
+  connectionsPerBase: num('capacity-connections'),
+};
 const resources = scratch('lab');
 process.on('SIGINT', () => void resources.cleanup().then(() => process.exit(130)));
 
@@ -71,6 +81,7 @@ try {
   const results = await runLab({
     single,
     ...(values['no-multi'] ? {} : { multi }),
+    ...(values['no-capacity'] ? {} : { capacity: closedLoop }),
     ...(values.only ? { only: values.only.split(',') } : {}),
     basePort: num('base-port'),
     databaseUrl: resources.databaseUrl,
@@ -86,19 +97,29 @@ try {
       if (/"level":"(error|fatal)"|Error/.test(line)) console.error(`[${name}] ${line}`);
     },
   });
-  for (const variant of ['single', 'multi'] as const) {
+  const headings = {
+    single: `one coupon per claim: the storm (${single.users} users at ${single.rate}/s; placed/s is bounded by that rate)`,
+    capacity: `capacity: closed loop, ${closedLoop.connectionsPerBase} connections per instance for ${closedLoop.seconds} s, every request a new user, stock that never runs out`,
+    multi: `multi-item orders: ${multi.users} orders of ${multi.itemsPerOrder}/${multi.products} products at ${multi.rate}/s, all or nothing`,
+  };
+  for (const variant of ['single', 'capacity', 'multi'] as const) {
     const rs = results.filter((r) => r.variant === variant);
-    if (rs.length > 0)
-      console.log(
-        `\n${variant === 'single' ? 'one coupon per claim' : 'multi-item orders'}\n${textTable(rs)}`,
-      );
+    if (rs.length > 0) console.log(`\n${headings[variant]}\n${textTable(rs)}`);
   }
-  const vsForUpdate = ratio(results, 'for-update');
-  const vsConditional = ratio(results, 'conditional-update');
-  if (vsForUpdate !== undefined)
-    console.log(`\nproduct / SELECT FOR UPDATE: ${vsForUpdate.toFixed(1)}x (goal >= 10x)`);
-  if (vsConditional !== undefined)
-    console.log(`product / conditional UPDATE: ${vsConditional.toFixed(1)}x (goal >= 5x)`);
+  const ratios = Object.fromEntries(
+    (['capacity', 'single'] as const).map((variant) => [
+      variant,
+      {
+        vsForUpdate: ratio(results, 'for-update', variant),
+        vsConditional: ratio(results, 'conditional-update', variant),
+      },
+    ]),
+  );
+  const x = (n: number | undefined) => (n === undefined ? 'n/a' : `${n.toFixed(1)}x`);
+  console.log(
+    `\nproduct / SELECT FOR UPDATE: ${x(ratios.capacity?.vsForUpdate)} at capacity, ${x(ratios.single?.vsForUpdate)} in the storm (goal >= 10x)` +
+      `\nproduct / conditional UPDATE: ${x(ratios.capacity?.vsConditional)} at capacity, ${x(ratios.single?.vsConditional)} in the storm (goal >= 5x)`,
+  );
 
   const dir = `${projectRoot}load-tests/results`;
   mkdirSync(dir, { recursive: true });
@@ -107,7 +128,7 @@ try {
   writeFileSync(
     `${dir}/lab.json`,
     JSON.stringify(
-      { command, machine, scenarios: { single, multi }, ratios: { vsForUpdate, vsConditional }, results },
+      { command, machine, scenarios: { single, multi, capacity: closedLoop }, ratios, results },
       null,
       2,
     ),
@@ -117,7 +138,7 @@ try {
     'Correct across any number of instances: one Lua script decides stock and the per-user limit atomically in Redis; Postgres catches up in batches.';
   writeFileSync(
     `${dir}/lab.html`,
-    htmlReport({ results, scenarios: { single, multi }, summaries, command, machine }),
+    htmlReport({ results, scenarios: { single, multi, capacity: closedLoop }, summaries, command, machine }),
   );
   console.log(`\nwrote ${dir}/lab.json and ${dir}/lab.html`);
 } finally {

@@ -76,10 +76,11 @@ describe('the strategy lab', () => {
     }
   });
 
-  it('a small run on five processes: strategies 3-7 (and the mutex on one instance) never oversell', async () => {
+  it('a small run on five processes: strategies 3-7 (and the mutex on one instance) never oversell, in the storm or at capacity', async () => {
     const results: RunResult[] = await runLab({
       single,
       multi,
+      capacity: { seconds: 1, connectionsPerBase: 4 },
       warmUp: false,
       basePort: await freePorts(5),
       databaseUrl: resources.databaseUrl,
@@ -91,12 +92,19 @@ describe('the strategy lab', () => {
     );
     expect(labels).toEqual([
       'single naive x5',
+      'capacity naive x5',
       'single mutex x1',
+      'capacity mutex x1',
       'single mutex x5',
+      'capacity mutex x5',
       'single redis-lock x5',
+      'capacity redis-lock x5',
       'single optimistic x5',
+      'capacity optimistic x5',
       'single for-update x5',
+      'capacity for-update x5',
       'single conditional-update x5',
+      'capacity conditional-update x5',
       'multi naive x5',
       'multi mutex x5',
       'multi redis-lock x5',
@@ -105,6 +113,8 @@ describe('the strategy lab', () => {
       'multi conditional-update x5',
       'single product/acknowledged x5',
       'single product/persisted x5',
+      'capacity product/acknowledged x5',
+      'capacity product/persisted x5',
     ]);
     for (const r of results) {
       const unguarded = r.strategy === 'naive' || (r.strategy === 'mutex' && r.instances > 1);
@@ -128,5 +138,12 @@ describe('the strategy lab', () => {
     expect(ack!.placed).toBe(single.stock);
     expect(persisted!.placed).toBe(single.stock);
     expect(ack!.errors).toBe(0);
+    // Every capacity run sold something, and every sale it acknowledged is stored (checked above).
+    for (const r of results.filter((r) => r.variant === 'capacity'))
+      expect(r.placed, `capacity ${r.title} x${r.instances}`).toBeGreaterThan(0);
+    const [capAck, capPersisted] = results.filter(
+      (r) => r.strategy === 'product' && r.variant === 'capacity',
+    );
+    expect(capPersisted!.placed).toBe(capAck!.placed);
   }, 240_000);
 });

@@ -1,6 +1,6 @@
 import { barChart, escapeHtml, page, table } from '../lib/report-html.ts';
 import type { RunResult } from './result.ts';
-import type { LabScenario } from './scenario.ts';
+import type { LabCapacity, LabScenario } from './scenario.ts';
 
 const HEADERS = [
   'strategy',
@@ -55,17 +55,28 @@ export function textTable(results: RunResult[]): string {
   return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }
 
-/** Product path (acknowledged) over another row's claims/s, or undefined when either is missing. */
-export function ratio(results: RunResult[], strategy: string): number | undefined {
-  const product = results.find((r) => r.strategy === 'product' && r.stage === 'acknowledged');
-  const other = results.find((r) => r.strategy === strategy && r.variant === 'single' && r.instances > 1);
+/**
+ * Product path (acknowledged) over another strategy's claims/s on as many instances, in the capacity run
+ * or the single-item storm; undefined when either is missing.
+ */
+export function ratio(
+  results: RunResult[],
+  strategy: string,
+  variant: 'capacity' | 'single',
+): number | undefined {
+  const product = results.find(
+    (r) => r.strategy === 'product' && r.variant === variant && r.stage === 'acknowledged',
+  );
+  const other = results.find(
+    (r) => r.strategy === strategy && r.variant === variant && r.instances === product?.instances,
+  );
   if (!product || !other || other.claimsPerSecond === 0) return undefined;
   return product.claimsPerSecond / other.claimsPerSecond;
 }
 
 export function htmlReport(opts: {
   results: RunResult[];
-  scenarios: { single: LabScenario; multi: LabScenario };
+  scenarios: { single: LabScenario; multi: LabScenario; capacity: LabCapacity };
   summaries: Record<string, string>;
   command: string;
   machine: string;
@@ -73,27 +84,43 @@ export function htmlReport(opts: {
   const sections: string[] = [
     `<p>Command: <code>${escapeHtml(opts.command)}</code>. Machine: ${escapeHtml(opts.machine)}.</p>`,
   ];
-  for (const variant of ['single', 'multi'] as const) {
+  for (const variant of ['single', 'capacity', 'multi'] as const) {
     const rs = opts.results.filter((r) => r.variant === variant);
     if (rs.length === 0) continue;
-    const s = opts.scenarios[variant];
-    sections.push(
-      `<h2>${variant === 'single' ? 'One coupon per claim' : `Multi-item orders (${s.itemsPerOrder} of ${s.products} products, all or nothing)`}</h2>`,
-      `<p>${s.users.toLocaleString('en')} users at ${s.rate.toLocaleString('en')}/s (${(s.users / s.rate).toFixed(1)} s), ` +
-        `${Math.round(s.duplicateShare * 100)}% pressing twice at once on two instances; stock ${s.stock.toLocaleString('en')} per product.</p>`,
+    const bars = (title: string) =>
       barChart({
-        title: 'Placed per second (to the last placed answer)',
+        title,
         unit: '/s',
         bars: rs.map((r) => ({ label: `${labelOf(r)} x${r.instances}`, value: r.claimsPerSecond })),
-      }),
-      barChart({
-        title: 'Oversold units (beyond stock) + users with two orders',
-        bars: rs.map((r) => ({
-          label: `${labelOf(r)} x${r.instances}`,
-          value: r.tally.oversoldUnits + r.tally.usersWithTwoOrders,
-          color: r.correct ? '#16a34a' : '#dc2626',
-        })),
-      }),
+      });
+    const oversell = barChart({
+      title: 'Oversold units (beyond stock) + users with two orders',
+      bars: rs.map((r) => ({
+        label: `${labelOf(r)} x${r.instances}`,
+        value: r.tally.oversoldUnits + r.tally.usersWithTwoOrders,
+        color: r.correct ? '#16a34a' : '#dc2626',
+      })),
+    });
+    if (variant === 'capacity') {
+      const c = opts.scenarios.capacity;
+      sections.push(
+        '<h2>Capacity: sales per second at saturation</h2>',
+        `<p>A closed loop of ${c.connectionsPerBase} connections per instance for ${c.seconds} s, each sending as soon as it is answered; ` +
+          'every request a new user, stock that never runs out, so every answer is a sale. ' +
+          'The product is measured the same way, its worker persisting as it goes.</p>',
+        bars('Placed per second at saturation'),
+        table(HEADERS, rs.map(rowOf)),
+      );
+      continue;
+    }
+    const s = opts.scenarios[variant];
+    sections.push(
+      `<h2>${variant === 'single' ? 'One coupon per claim: the storm' : `Multi-item orders (${s.itemsPerOrder} of ${s.products} products, all or nothing)`}</h2>`,
+      `<p>${s.users.toLocaleString('en')} users at ${s.rate.toLocaleString('en')}/s (${(s.users / s.rate).toFixed(1)} s), ` +
+        `${Math.round(s.duplicateShare * 100)}% pressing twice at once on two instances; stock ${s.stock.toLocaleString('en')} per product. ` +
+        'Placed per second cannot exceed the arrival rate here; the capacity section measures the ceiling.</p>',
+      bars('Placed per second (to the last placed answer)'),
+      oversell,
       table(HEADERS, rs.map(rowOf)),
     );
   }

@@ -1,14 +1,16 @@
 import { startLabFleet } from './lab-fleet.ts';
 import type { RunResult } from './result.ts';
 import { PRODUCT_ID, runProduct } from './run-product.ts';
-import { runStrategy } from './run-strategy.ts';
-import type { LabScenario } from './scenario.ts';
+import { runStrategy, runStrategyCapacity } from './run-strategy.ts';
+import type { LabCapacity, LabScenario } from './scenario.ts';
 import { strategies } from './strategies/index.ts';
 
 export interface LabPlan {
   single: LabScenario;
   /** The multi-item variant, for the strategies that have one; omit to skip it. */
   multi?: LabScenario;
+  /** The closed-loop capacity run after each single-item storm; omit to skip it. */
+  capacity?: LabCapacity;
   /** Strategy ids to run (`product` is the product's own path); all by default. */
   only?: string[];
   basePort: number;
@@ -23,7 +25,8 @@ export interface LabPlan {
 
 /**
  * Every strategy through the same scenario on the same lab processes, one after another (the mutex also
- * on a single instance, where it is correct), then the multi-item variant, then the product's own fleet.
+ * on a single instance, where it is correct), each followed by its capacity run; then the multi-item
+ * variant; then the product's own fleet, storm and capacity.
  * The lab processes are stopped before the product starts, so the two never share the CPU.
  */
 export async function runLab(plan: LabPlan): Promise<RunResult[]> {
@@ -63,6 +66,16 @@ export async function runLab(plan: LabPlan): Promise<RunResult[]> {
               warmUp,
             }),
           );
+          if (plan.capacity)
+            record(
+              await runStrategyCapacity({
+                fleet,
+                strategy,
+                scenario: plan.single,
+                capacity: plan.capacity,
+                instances,
+              }),
+            );
         }
       }
       if (plan.multi) {
@@ -88,6 +101,7 @@ export async function runLab(plan: LabPlan): Promise<RunResult[]> {
       scenario: plan.single,
       basePort: plan.basePort,
       warmUp,
+      ...(plan.capacity ? { capacity: plan.capacity } : {}),
       ...(plan.onLine ? { onLine: plan.onLine } : {}),
     })) {
       record(r);

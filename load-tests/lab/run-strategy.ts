@@ -1,8 +1,9 @@
+import { runClosedLoop } from '../lib/driver.ts';
 import { tally } from './count.ts';
 import { driveScenario } from './drive.ts';
 import type { LabFleet } from './lab-fleet.ts';
-import { type RunResult, resultOf } from './result.ts';
-import { itemsOf, type LabScenario, warmUpOf } from './scenario.ts';
+import { capacityResultOf, type RunResult, resultOf } from './result.ts';
+import { capacityScenarioOf, itemsOf, type LabCapacity, type LabScenario, warmUpOf } from './scenario.ts';
 import type { Strategy } from './strategies/strategy.ts';
 
 /** One strategy through the scenario on the first `instances` lab processes, then the verdict. */
@@ -47,5 +48,49 @@ export async function runStrategy(opts: {
     driven,
     counters,
     tally: tally(ledger, scenario.itemsPerOrder, new Set(driven.acked.keys())),
+  });
+}
+
+/**
+ * The strategy's capacity on the first `instances` lab processes (run after its storm, so code and
+ * connections are warm): a closed loop of new users, each ordering the one product, whose stock never
+ * runs out.
+ */
+export async function runStrategyCapacity(opts: {
+  fleet: LabFleet;
+  strategy: Strategy;
+  scenario: LabScenario;
+  capacity: LabCapacity;
+  instances: number;
+}): Promise<RunResult> {
+  const { fleet, strategy } = opts;
+  const scenario = capacityScenarioOf(opts.scenario);
+  await fleet.prepare(strategy, scenario);
+  const acked = new Set<string>();
+  const loop = await runClosedLoop({
+    bases: fleet.urls.slice(0, opts.instances),
+    connectionsPerBase: opts.capacity.connectionsPerBase,
+    seconds: opts.capacity.seconds,
+    graceMs: scenario.timeoutMs,
+    request: (n, base) => ({
+      base,
+      method: 'POST',
+      path: `/s/${strategy.id}/orders`,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ orderId: `k${n}`, userId: `k${n}`, items: [1] }),
+    }),
+    onAnswer: (n, res) => {
+      if (res.status === 201) acked.add(`k${n}`);
+    },
+  });
+  const counters = await fleet.settle(strategy.id);
+  const ledger = await fleet.ledger(scenario);
+  return capacityResultOf({
+    strategy: strategy.id,
+    title: strategy.title,
+    instances: opts.instances,
+    loop,
+    counters,
+    tally: tally(ledger, 1, acked),
   });
 }

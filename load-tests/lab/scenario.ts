@@ -68,3 +68,27 @@ export function itemsOf(user: number, s: LabScenario): number[] {
   }
   return ids.slice(0, s.itemsPerOrder).sort((a, b) => a - b);
 }
+
+/**
+ * The capacity run, after each strategy's storm on the same processes: `connectionsPerBase` connections
+ * per instance, each sending as soon as it is answered, for `seconds`. Every request is a new user and the
+ * stock never runs out, so every answer is a sale: this measures how many sales a second the strategy
+ * completes when it never waits for arrivals, which the storm (bounded by its arrival rate) cannot show.
+ */
+export interface LabCapacity {
+  seconds: number;
+  connectionsPerBase: number;
+}
+
+export const capacity: LabCapacity = { seconds: 5, connectionsPerBase: 20 };
+
+/** Stock for the capacity run: more than any machine sells in its seconds. */
+export const CAPACITY_STOCK = 100_000_000;
+
+/** The single-item scenario with the capacity run's stock, for preparing and reading the lab tables. */
+export const capacityScenarioOf = (s: LabScenario): LabScenario => ({
+  ...s,
+  products: 1,
+  itemsPerOrder: 1,
+  stock: CAPACITY_STOCK,
+});

@@ -183,3 +183,107 @@ export async function runOpenModel(opts: OpenModelOptions): Promise<OpenModelRes
     lateStarts,
   };
 }
+
+export interface ClosedLoopOptions {
+  bases: string[];
+  /** Requests in flight per base: each connection sends its next request when the last one is answered. */
+  connectionsPerBase: number;
+  /** How long to keep sending; requests in flight at the end are awaited (up to `graceMs`). */
+  seconds: number;
+  graceMs?: number;
+  /** Request number n (0, 1, 2, ... across every connection) to `base`, or undefined to stop this connection. */
+  request: (n: number, base: string) => HttpRequest | undefined;
+  onAnswer?: (n: number, res: HttpResult) => void;
+}
+
+export interface ClosedLoopResult {
+  /** From the first request to the last answer. */
+  durationS: number;
+  requests: number;
+  statuses: Record<string, number>;
+  /** Transport errors and requests cut off by the grace period (counted as status 0). */
+  errors: number;
+  /** Seconds from the start to the last answer of each status. */
+  lastOfStatus: Record<string, number>;
+  /** From each request's send to its answer. */
+  latency: ReturnType<typeof summarize>;
+  /** Connections stopped early because `request` ran out (the run then measured less than `seconds`). */
+  exhausted: number;
+}
+
+/**
+ * A closed-loop driver, for throughput at saturation: a fixed number of connections per base, each
+ * sending as soon as its previous request is answered, for a fixed time. (The open model above measures
+ * what users see at a given arrival rate; this one measures how many requests a second the service
+ * completes when it never waits for work.)
+ */
+export async function runClosedLoop(opts: ClosedLoopOptions): Promise<ClosedLoopResult> {
+  const startedAt = performance.now();
+  const stopAt = startedAt + opts.seconds * 1000;
+  // One signal for the whole run instead of a timer per request.
+  const cutOff = AbortSignal.timeout(opts.seconds * 1000 + (opts.graceMs ?? 10_000));
+  setMaxListeners(0, cutOff);
+  const latencies: number[] = [];
+  const statuses = new Map<number, number>();
+  const lastOfStatus = new Map<number, number>();
+  let errors = 0;
+  let next = 0;
+  let exhausted = 0;
+  let lastAnswer = startedAt;
+  const pools = opts.bases.map(
+    (base) =>
+      new Pool(base, { connections: opts.connectionsPerBase, pipelining: 1, keepAliveTimeout: 30_000 }),
+  );
+  const loop = async (base: string, pool: Pool) => {
+    while (performance.now() < stopAt) {
+      const n = next++;
+      const req = opts.request(n, base);
+      if (!req) {
+        exhausted++;
+        return;
+      }
+      const sent = performance.now();
+      let status = 0;
+      let body = '';
+      try {
+        const res = await pool.request({
+          path: req.path,
+          method: req.method,
+          headers: req.headers ?? {},
+          body: req.body ?? null,
+          signal: cutOff,
+        });
+        status = res.statusCode;
+        body = await res.body.text();
+      } catch {
+        errors++;
+      }
+      const now = performance.now();
+      lastAnswer = Math.max(lastAnswer, now);
+      latencies.push(now - sent);
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      lastOfStatus.set(status, (now - startedAt) / 1000);
+      opts.onAnswer?.(n, { status, body, latencyMs: now - sent });
+      if (status === 0 && cutOff.aborted) return;
+    }
+  };
+  try {
+    await Promise.all(
+      opts.bases.flatMap((base, i) =>
+        Array.from({ length: opts.connectionsPerBase }, () => loop(base, pools[i]!)),
+      ),
+    );
+  } finally {
+    await Promise.all(pools.map((p) => p.close()));
+  }
+  const record = (m: Map<number, number>) => Object.fromEntries([...m].map(([s, n]) => [String(s), n]));
+  return {
+    durationS: (lastAnswer - startedAt) / 1000,
+    requests: latencies.length,
+    statuses: record(statuses),
+    errors,
+    lastOfStatus: record(lastOfStatus),
+    latency: summarize(latencies),
+    exhausted,
+  };
+}

@@ -16,8 +16,9 @@ function isScriptError(err: unknown): boolean {
  * sit in ioredis' autopipeline behind thousands of others (whose callbacks all fire only when the last
  * reply is in), or this process can be too busy to read a reply that has arrived; neither means Redis is
  * down, and failing such a claim after Redis executed it would tell a winner they lost. So a call fails
- * only when it has waited `timeoutMs` while no byte at all arrived on the connection for `timeoutMs`,
- * judged by a sweep that skips its turn when it ran late (this process was busy, not Redis). After that
+ * only when it has waited `timeoutMs` while no byte at all arrived on the connection for `timeoutMs` of
+ * this process' attention: a sweep that runs late (this process was busy, not Redis) starts the count
+ * again. After that
  * the gate stays shut for `timeoutMs`, failing at once instead of piling commands onto a connection that
  * gets no answers. One sweep timer serves every call in flight: no timer per request.
  */
@@ -38,6 +39,7 @@ export function createRedisGate(client: Redis, timeoutMs: number, now: () => num
   const every = Math.max(10, Math.floor(timeoutMs / 4));
   let sweeper: NodeJS.Timeout | undefined;
   let lastSweep = 0;
+  let attentiveSince = 0;
 
   // Each (re)connection brings a new socket; any bytes on it mean Redis is alive and answering.
   const heard = () => {
@@ -49,10 +51,12 @@ export function createRedisGate(client: Redis, timeoutMs: number, now: () => num
 
   const sweep = () => {
     const t = now();
-    const late = t - lastSweep > every * 2;
+    // A late sweep means this process was busy (a burst being parsed, routed, answered), so it may not
+    // even have written its commands yet, let alone read the replies. Silence is counted only from the
+    // moment it could listen again: Redis gets the whole timeout of this process' attention to answer.
+    if (t - lastSweep > every * 2) attentiveSince = t;
     lastSweep = t;
-    // A late sweep means this process was busy: give the replies a turn to be read before judging.
-    if (!late && t - lastByteAt >= timeoutMs) {
+    if (t - Math.max(lastByteAt, attentiveSince) >= timeoutMs) {
       let failed = false;
       for (const call of inFlight) {
         if (t - call.since < timeoutMs) continue;

@@ -1,0 +1,82 @@
+import { EventEmitter } from 'node:events';
+import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import { UnavailableError } from '../shared/errors.ts';
+import { createRedisGate } from './gate.ts';
+
+const TIMEOUT_MS = 500;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** This process busy for `ms` (a burst of requests being parsed and routed), not Redis. */
+const busy = (ms: number) => {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    // spin: no timer and no socket read can run meanwhile
+  }
+};
+
+/** A connection whose bytes and replies the test sends by hand. */
+function fakeConnection() {
+  const stream = new EventEmitter();
+  const client = Object.assign(new EventEmitter(), { status: 'ready', stream }) as unknown as Redis;
+  let answer!: (value: string) => void;
+  const reply = new Promise<string>((resolve) => {
+    answer = resolve;
+  });
+  return {
+    client,
+    call: () => reply,
+    answer: () => {
+      stream.emit('data', Buffer.from('+PONG\r\n'));
+      answer('PONG');
+    },
+  };
+}
+
+describe('the Redis gate', () => {
+  it('does not count the time this process was busy as Redis being silent', async () => {
+    const conn = fakeConnection();
+    const gate = createRedisGate(conn.client, TIMEOUT_MS);
+    await sleep(TIMEOUT_MS + 100); // idle: the last byte is long ago
+    const outcome = gate.run(conn.call).then(
+      (v) => v,
+      (err: unknown) => err,
+    );
+    busy(TIMEOUT_MS + 200);
+    // Attentive again; Redis answers within less than the timeout of that.
+    await sleep(TIMEOUT_MS - 200);
+    conn.answer();
+    expect(await outcome).toBe('PONG');
+  });
+
+  it('fails the call with a 503 once Redis has been silent for the timeout while this process was attentive', async () => {
+    const conn = fakeConnection();
+    const gate = createRedisGate(conn.client, TIMEOUT_MS);
+    const outcome = gate.run(conn.call).then(
+      (v) => v,
+      (err: unknown) => err,
+    );
+    busy(TIMEOUT_MS + 200);
+    const attentiveAt = Date.now();
+    const err = await outcome; // Redis never answers: the gate gives up by itself
+    const waited = Date.now() - attentiveAt;
+    expect(err).toBeInstanceOf(UnavailableError);
+    // Judged from the moment this process could read again, not from when the call was made.
+    expect(waited).toBeGreaterThanOrEqual(TIMEOUT_MS - 20);
+    expect(waited).toBeLessThan(TIMEOUT_MS * 2);
+    // And the gate stays shut for a while instead of piling more commands onto a silent connection.
+    await expect(gate.run(conn.call)).rejects.toBeInstanceOf(UnavailableError);
+  });
+
+  it('lets a reply through when bytes keep arriving, however long the call waits', async () => {
+    const conn = fakeConnection();
+    const gate = createRedisGate(conn.client, TIMEOUT_MS);
+    const outcome = gate.run(conn.call);
+    // Redis is alive (other replies stream in) while this call waits behind them for a second.
+    for (let i = 0; i < 10; i++) {
+      await sleep(100);
+      (conn.client.stream as unknown as EventEmitter).emit('data', Buffer.from('+OK\r\n'));
+    }
+    conn.answer();
+    expect(await outcome).toBe('PONG');
+  });
+});

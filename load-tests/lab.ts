@@ -2,7 +2,7 @@
  * npm run lab -- [--instances 5] [--users 8000] [--rate 2000] [--stock 1000] [--duplicates 0.1]
  *   [--multi-users 2000] [--multi-rate 1000] [--multi-products 100] [--multi-items 20] [--multi-stock 100]
  *   [--capacity-seconds 5] [--capacity-connections 20] [--no-capacity]
- *   [--no-multi] [--only naive,mutex,redis-lock,optimistic,for-update,conditional-update,product]
+ *   [--no-multi] [--only naive,mutex,redis-lock,redlock,optimistic,for-update,conditional-update,product]
  *   [--base-port 3301]
  *
  * The strategy lab: the concurrency techniques teams reach for, each selling the same stock to the same

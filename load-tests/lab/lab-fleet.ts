@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
+import { type PrivateRedis, startPrivateRedis } from '../../src/testing/redis-server.ts';
 import { type ServiceProcess, spawnService, waitReady } from '../lib/processes.ts';
 import type { Ledger } from './count.ts';
 import type { LabScenario } from './scenario.ts';
@@ -11,7 +12,13 @@ interface LabStats {
   counters: Record<string, Counters>;
 }
 
-/** The lab's app processes (load-tests/lab/main.ts) and the harness' own connections to the same stores. */
+/** Independent Redis masters the Redlock strategy votes on, started and stopped by the lab. */
+const REDLOCK_NODES = 3;
+
+/**
+ * The lab's app processes (load-tests/lab/main.ts), the Redlock nodes (private redis-servers on free
+ * loopback ports, stopped by pid), and the harness' own connections to the same stores.
+ */
 export interface LabFleet {
   urls: string[];
   processes: ServiceProcess[];
@@ -46,6 +53,21 @@ export async function startLabFleet(opts: {
   const sql = postgres(opts.databaseUrl, { max: 2, onnotice: () => {} });
   const redis = new Redis(opts.redisUrl);
   for (const ddl of LAB_TABLES) await sql.unsafe(ddl);
+  const nodes: PrivateRedis[] = [];
+  const nodeClients: Redis[] = [];
+  const stopNodes = async () => {
+    for (const c of nodeClients) c.disconnect();
+    await Promise.all(nodes.map((n) => n.stop()));
+  };
+  try {
+    for (let i = 0; i < REDLOCK_NODES; i++) nodes.push(await startPrivateRedis());
+  } catch (err) {
+    await stopNodes();
+    await sql.end({ timeout: 2 });
+    redis.disconnect();
+    throw err;
+  }
+  nodeClients.push(...nodes.map((n) => new Redis(n.url)));
 
   const processes = Array.from({ length: opts.instances }, (_, i) =>
     spawnService({
@@ -57,12 +79,14 @@ export async function startLabFleet(opts: {
         LAB_REDIS_URL: opts.redisUrl,
         LAB_PREFIX: opts.prefix,
         LAB_MAX_WAIT_MS: String(opts.maxWaitMs),
+        LAB_REDLOCK_URLS: nodes.map((n) => n.url).join(','),
       },
       onLine: (line) => opts.onLine?.(`lab-${i + 1}`, line),
     }),
   );
   const stop = async () => {
     await Promise.all(processes.map((p) => p.stop(5_000)));
+    await stopNodes();
     await sql.end({ timeout: 2 });
     redis.disconnect();
   };
@@ -90,6 +114,8 @@ export async function startLabFleet(opts: {
         cursor = next;
         if (keys.length > 0) await redis.unlink(...keys);
       } while (cursor !== '0');
+      // The Redlock nodes belong to the lab alone.
+      await Promise.all(nodeClients.map((c) => c.flushall()));
       await Promise.all(urls.map((u) => fetch(`${u}/reset`, { method: 'POST' })));
     },
     async settle(strategyId) {

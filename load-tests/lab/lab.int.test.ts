@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { startPrivateRedis } from '../../src/testing/redis-server.ts';
 import { freePorts } from '../lib/ports.ts';
 import { scratch } from '../lib/scratch.ts';
 import { isCorrect, tally } from './count.ts';
@@ -10,6 +11,7 @@ import { runLab } from './run-lab.ts';
 import type { LabScenario } from './scenario.ts';
 import { createLabApp } from './server.ts';
 import { LAB_TABLES } from './strategies/ledger.ts';
+import { redlockNode } from './strategies/redlock.ts';
 
 const resources = scratch('labtest');
 afterAll(() => resources.cleanup());
@@ -76,6 +78,60 @@ describe('the strategy lab', () => {
     }
   });
 
+  it('Redlock keeps selling correctly with one of three masters down, and gives up without a majority', async () => {
+    const sql = await labDatabase();
+    const redis = new Redis(inject('redisUrl'));
+    const nodes = await Promise.all([0, 1, 2].map(() => startPrivateRedis()));
+    const clients = nodes.map((n) => redlockNode(n.url));
+    await Promise.all(clients.map((c) => c.connect()));
+    try {
+      for (const ddl of LAB_TABLES) await sql.unsafe(ddl);
+      await sql`insert into lab_products (id, stock) values (1, 30)`;
+      const app = createLabApp({
+        sql,
+        redis,
+        redlock: clients,
+        keyPrefix: resources.prefix,
+        slots: 20,
+        maxWaitMs: 10_000,
+      });
+      const order = (user: number) =>
+        app.request('/s/redlock/orders', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ orderId: `o${user}`, userId: `u${user}`, items: [1] }),
+        });
+      await nodes[0]!.kill();
+      const replies = await Promise.all(Array.from({ length: 120 }, (_, i) => order(i)));
+      const statuses = replies.map((r) => r.status);
+      const byStatus: Record<number, number> = {};
+      for (const s of statuses) byStatus[s] = (byStatus[s] ?? 0) + 1;
+      const counts = JSON.stringify(byStatus);
+      expect(
+        statuses.filter((s) => s === 201),
+        counts,
+      ).toHaveLength(30);
+      expect(
+        statuses.filter((s) => s === 410),
+        counts,
+      ).toHaveLength(90);
+      const placed = new Set(replies.flatMap((r, i) => (r.status === 201 ? [`o${i}`] : [])));
+      const t = tally(await readLabLedger(sql, { ...single, stock: 30 }), 1, placed);
+      expect(isCorrect(t), JSON.stringify(t)).toBe(true);
+
+      // Two of three down: no majority, so no lock; the request waits out its deadline and is told to retry.
+      await nodes[1]!.kill();
+      const refused = await order(1_000);
+      expect(refused.status).toBe(429);
+      expect(await sql`select 1 from lab_claims where user_id = 'u1000'`).toHaveLength(0);
+    } finally {
+      for (const c of clients) c.disconnect();
+      await Promise.all(nodes.map((n) => n.stop()));
+      redis.disconnect();
+      await sql.end();
+    }
+  }, 30_000);
+
   it('a small run on five processes: strategies 3-7 (and the mutex on one instance) never oversell, in the storm or at capacity', async () => {
     const results: RunResult[] = await runLab({
       single,
@@ -99,6 +155,8 @@ describe('the strategy lab', () => {
       'capacity mutex x5',
       'single redis-lock x5',
       'capacity redis-lock x5',
+      'single redlock x5',
+      'capacity redlock x5',
       'single optimistic x5',
       'capacity optimistic x5',
       'single for-update x5',
@@ -108,6 +166,7 @@ describe('the strategy lab', () => {
       'multi naive x5',
       'multi mutex x5',
       'multi redis-lock x5',
+      'multi redlock x5',
       'multi optimistic x5',
       'multi for-update x5',
       'multi conditional-update x5',

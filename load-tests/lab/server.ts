@@ -27,6 +27,8 @@ export function createLabApp(deps: {
   sql: postgres.Sql;
   redis: Redis;
   keyPrefix: string;
+  /** Independent Redis masters for the Redlock strategy; without them it answers 500. */
+  redlock?: Redis[];
   /** Requests working at once (the database pool's size) and the longest wait for a turn. */
   slots: number;
   maxWaitMs: number;
@@ -35,7 +37,7 @@ export function createLabApp(deps: {
   const handlers = new Map(
     strategies.map((s) => {
       const counters = newCounters();
-      return [s.id, { counters, place: s.create({ ...deps, counters }) }];
+      return [s.id, { counters, place: s.create({ ...deps, redlock: deps.redlock ?? [], counters }) }];
     }),
   );
   const app = new Hono();

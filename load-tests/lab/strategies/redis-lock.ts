@@ -1,27 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import type { Redis, Result } from 'ioredis';
 import { readThenWrite } from './ledger.ts';
+import { LOCK_TTL_MS, lockKey, WAIT_MS, withRelease } from './locks.ts';
 import { backoffMs, type Strategy, sleep } from './strategy.ts';
-
-/** Longer than any critical section here; if one outlives it, two holders run at once (the known hole). */
-const LOCK_TTL_MS = 5_000;
-/** A request waits at most this long for its locks, then gives up (the client may retry). */
-const WAIT_MS = 5_000;
-
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    labReleaseLock(...keysThenToken: string[]): Result<number, Context>;
-  }
-}
-
-function withRelease(redis: Redis): Redis {
-  if (typeof (redis as Partial<Redis>).labReleaseLock !== 'function') {
-    const lua = readFileSync(new URL('../../../lua/lab/release_lock.lua', import.meta.url), 'utf8');
-    redis.defineCommand('labReleaseLock', { lua });
-  }
-  return redis;
-}
 
 /**
  * 3. A Redis lock per product: SET key token NX PX ttl, retried with jittered backoff until a deadline,
@@ -44,7 +24,7 @@ export const redisLock: Strategy = {
       let contended = false;
       try {
         for (const item of order.items) {
-          const key = `${ctx.keyPrefix}:lock:product:${item}`;
+          const key = lockKey(ctx.keyPrefix, item);
           for (let attempt = 0; ; attempt++) {
             if ((await redis.set(key, token, 'PX', LOCK_TTL_MS, 'NX')) === 'OK') break;
             ctx.counters.retries++;

@@ -30,6 +30,8 @@ export interface LabContext {
   redis: Redis;
   /** Redis key prefix of this lab run. */
   keyPrefix: string;
+  /** Independent Redis masters for the Redlock strategy (empty when the process was given none). */
+  redlock: Redis[];
   counters: Counters;
 }
 

@@ -21,6 +21,9 @@ const HEADERS = [
   'stock = sold',
 ];
 
+/** Room for the longest strategy label in the charts. */
+const LABEL_WIDTH = 300;
+
 export const labelOf = (r: RunResult) => `${r.title}${r.stage ? ` (${r.stage})` : ''}`;
 
 export function rowOf(r: RunResult): (string | number)[] {
@@ -87,14 +90,21 @@ export function htmlReport(opts: {
   for (const variant of ['single', 'capacity', 'multi'] as const) {
     const rs = opts.results.filter((r) => r.variant === variant);
     if (rs.length === 0) continue;
+    // Speed only counts when the result is right: a strategy that sold wrongly is drawn grey.
     const bars = (title: string) =>
       barChart({
         title,
         unit: '/s',
-        bars: rs.map((r) => ({ label: `${labelOf(r)} x${r.instances}`, value: r.claimsPerSecond })),
+        labelWidth: LABEL_WIDTH,
+        bars: rs.map((r) => ({
+          label: `${labelOf(r)} x${r.instances}`,
+          value: r.claimsPerSecond,
+          color: !r.correct ? '#9ca3af' : r.strategy === 'product' ? '#1d4ed8' : '#60a5fa',
+        })),
       });
     const oversell = barChart({
       title: 'Oversold units (beyond stock) + users with two orders',
+      labelWidth: LABEL_WIDTH,
       bars: rs.map((r) => ({
         label: `${labelOf(r)} x${r.instances}`,
         value: r.tally.oversoldUnits + r.tally.usersWithTwoOrders,
@@ -118,7 +128,8 @@ export function htmlReport(opts: {
       `<h2>${variant === 'single' ? 'One coupon per claim: the storm' : `Multi-item orders (${s.itemsPerOrder} of ${s.products} products, all or nothing)`}</h2>`,
       `<p>${s.users.toLocaleString('en')} users at ${s.rate.toLocaleString('en')}/s (${(s.users / s.rate).toFixed(1)} s), ` +
         `${Math.round(s.duplicateShare * 100)}% pressing twice at once on two instances; stock ${s.stock.toLocaleString('en')} per product. ` +
-        'Placed per second cannot exceed the arrival rate here; the capacity section measures the ceiling.</p>',
+        'Placed per second cannot exceed the arrival rate here; the capacity section measures the ceiling. ' +
+        'Grey bars: the strategy sold wrongly (oversold, a user twice, or a stock that does not add up).</p>',
       bars('Placed per second (to the last placed answer)'),
       oversell,
       table(HEADERS, rs.map(rowOf)),
@@ -130,5 +141,5 @@ export function htmlReport(opts: {
       .map(([title, summary]) => `<li><b>${escapeHtml(title)}</b>: ${escapeHtml(summary)}</li>`)
       .join('')}</ul>`,
   );
-  return page('Strategy lab: selling the same stock from many instances', sections);
+  return page('Strategy lab: selling the same stock from many instances', sections, { maxWidth: 1300 });
 }

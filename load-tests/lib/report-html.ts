@@ -66,11 +66,13 @@ export function barChart(opts: {
   title: string;
   unit?: string;
   bars: { label: string; value: number; color?: string }[];
+  /** Room for the labels on the left, in the chart's 720-unit width (default 190). */
+  labelWidth?: number;
 }): string {
   const max = niceMax(Math.max(0, ...opts.bars.map((b) => b.value)));
   const rowH = 26;
   const height = PAD.top + opts.bars.length * rowH + 12;
-  const labelW = 190;
+  const labelW = opts.labelWidth ?? 190;
   const bw = W - labelW - 90;
   const rows = opts.bars
     .map((b, i) => {
@@ -91,12 +93,13 @@ export function table(headers: string[], rows: (string | number)[][]): string {
   return `<table><thead><tr>${th}</tr></thead><tbody>${tr}</tbody></table>`;
 }
 
-export function page(title: string, sections: string[]): string {
+/** A whole report page; `maxWidth` (px, default 780) widens the text and tables, never the charts. */
+export function page(title: string, sections: string[], opts: { maxWidth?: number } = {}): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <style>
-body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:780px;color:#111827;padding:0 1rem}
-h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}figure{margin:1rem 0}svg{width:100%;height:auto;font-size:11px;fill:#374151}
-.title{font-size:13px;font-weight:600;fill:#111827}table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #d1d5db;padding:.25rem .6rem;text-align:left}
+body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:${opts.maxWidth ?? 780}px;color:#111827;padding:0 1rem}
+h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}figure{margin:1rem 0;max-width:780px}svg{width:100%;height:auto;font-size:11px;fill:#374151}
+.title{font-size:13px;font-weight:600;fill:#111827}table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #d1d5db;padding:.25rem .6rem;text-align:left}table{display:block;overflow-x:auto}
 .ok{color:#15803d;font-weight:600}.fail{color:#b91c1c;font-weight:600}code{background:#f3f4f6;padding:0 .2rem}
 </style></head><body><h1>${esc(title)}</h1>${sections.join('\n')}</body></html>`;
 }

@@ -67,6 +67,28 @@ describe('the Redis gate', () => {
     await expect(gate.run(conn.call)).rejects.toBeInstanceOf(UnavailableError);
   });
 
+  it('gives up on a silent Redis even when this process is too busy for any sweep to run on time', async () => {
+    const conn = fakeConnection();
+    const gate = createRedisGate(conn.client, TIMEOUT_MS);
+    const started = Date.now();
+    let settled = false;
+    const outcome = gate.run(conn.call).then(
+      (v) => v,
+      (err: unknown) => err,
+    );
+    void outcome.finally(() => {
+      settled = true;
+    });
+    // Busy 300 ms, free 100 ms, over and over: every sweep is late, none can count attentive silence.
+    while (!settled && Date.now() - started < TIMEOUT_MS * 10) {
+      busy(300);
+      await sleep(100);
+    }
+    expect(await outcome).toBeInstanceOf(UnavailableError);
+    // Bounded by the wall clock: 4 timeouts, plus one busy stretch and a sweep of slack.
+    expect(Date.now() - started).toBeLessThan(TIMEOUT_MS * 4 + 600);
+  });
+
   it('lets a reply through when bytes keep arriving, however long the call waits', async () => {
     const conn = fakeConnection();
     const gate = createRedisGate(conn.client, TIMEOUT_MS);

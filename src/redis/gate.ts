@@ -16,9 +16,10 @@ function isScriptError(err: unknown): boolean {
  * sit in ioredis' autopipeline behind thousands of others (whose callbacks all fire only when the last
  * reply is in), or this process can be too busy to read a reply that has arrived; neither means Redis is
  * down, and failing such a claim after Redis executed it would tell a winner they lost. So a call fails
- * only when it has waited `timeoutMs` while no byte at all arrived on the connection for `timeoutMs` of
- * this process' attention: a sweep that runs late (this process was busy, not Redis) starts the count
- * again. After that
+ * only when it has waited `timeoutMs` while no byte at all arrived on the connection during `timeoutMs` of
+ * this process' attention: the stretch before a sweep that runs late (this process was busy, not Redis)
+ * does not count; and, however busy the process, after 4 x `timeoutMs` of silence by the wall clock.
+ * After that
  * the gate stays shut for `timeoutMs`, failing at once instead of piling commands onto a connection that
  * gets no answers. One sweep timer serves every call in flight: no timer per request.
  */
@@ -32,6 +33,9 @@ interface InFlight {
   fail: (err: Error) => void;
 }
 
+/** However busy this process, a Redis silent this many timeouts (wall clock) is given up on. */
+const WALL_CLOCK_FACTOR = 4;
+
 export function createRedisGate(client: Redis, timeoutMs: number, now: () => number = Date.now): RedisGate {
   let shutUntil = 0;
   let lastByteAt = now();
@@ -39,11 +43,14 @@ export function createRedisGate(client: Redis, timeoutMs: number, now: () => num
   const every = Math.max(10, Math.floor(timeoutMs / 4));
   let sweeper: NodeJS.Timeout | undefined;
   let lastSweep = 0;
-  let attentiveSince = 0;
+  /** Time this process spent able to read while no byte came, since the last byte or the first call. */
+  let attentiveSilence = 0;
+  let expectingSince = 0;
 
   // Each (re)connection brings a new socket; any bytes on it mean Redis is alive and answering.
   const heard = () => {
     lastByteAt = now();
+    attentiveSilence = 0;
   };
   const listen = () => client.stream?.on('data', heard);
   client.on('connect', listen);
@@ -51,12 +58,14 @@ export function createRedisGate(client: Redis, timeoutMs: number, now: () => num
 
   const sweep = () => {
     const t = now();
-    // A late sweep means this process was busy (a burst being parsed, routed, answered), so it may not
-    // even have written its commands yet, let alone read the replies. Silence is counted only from the
-    // moment it could listen again: Redis gets the whole timeout of this process' attention to answer.
-    if (t - lastSweep > every * 2) attentiveSince = t;
+    // A late sweep means this process was busy (a burst being parsed, routed, answered): it may not even
+    // have written its commands yet, let alone read the replies, so that stretch is not Redis' silence.
+    // An on-time sweep adds the time since the last sweep or byte, whichever is later.
+    if (t - lastSweep <= every * 2) attentiveSilence += t - Math.max(lastSweep, lastByteAt);
     lastSweep = t;
-    if (t - Math.max(lastByteAt, attentiveSince) >= timeoutMs) {
+    // Backstop for a process so busy that every sweep runs late: a wall-clock bound on the silence.
+    const wallSilence = t - Math.max(lastByteAt, expectingSince);
+    if (attentiveSilence >= timeoutMs || wallSilence >= timeoutMs * WALL_CLOCK_FACTOR) {
       let failed = false;
       for (const call of inFlight) {
         if (t - call.since < timeoutMs) continue;
@@ -91,6 +100,9 @@ export function createRedisGate(client: Redis, timeoutMs: number, now: () => num
         inFlight.add(entry);
         if (!sweeper) {
           lastSweep = now();
+          // Nothing was expected of Redis while idle: the silence is counted from now.
+          expectingSince = lastSweep;
+          attentiveSilence = 0;
           sweeper = setInterval(sweep, every);
           sweeper.unref();
         }

@@ -125,7 +125,12 @@ export async function startLabFleet(opts: {
         const all = await Promise.all(
           urls.map(async (u) => (await (await fetch(`${u}/stats`)).json()) as LabStats),
         );
-        if (all.every((s) => s.inFlight === 0) || Date.now() > until) {
+        const busy = all.reduce((n, s) => n + s.inFlight, 0);
+        if (busy > 0 && Date.now() > until)
+          throw new Error(
+            `${strategyId}: ${busy} requests still in flight 60 s after the run; the tally would be early`,
+          );
+        if (busy === 0) {
           const sum = newCounters();
           for (const s of all) {
             for (const k of Object.keys(sum) as (keyof Counters)[])

@@ -10,6 +10,7 @@ import type { RunResult } from './result.ts';
 import { runLab } from './run-lab.ts';
 import type { LabScenario } from './scenario.ts';
 import { createLabApp } from './server.ts';
+import { conditionalUpdate } from './strategies/conditional-update.ts';
 import { LAB_TABLES } from './strategies/ledger.ts';
 import { redlockNode } from './strategies/redlock.ts';
 
@@ -72,6 +73,33 @@ describe('the strategy lab', () => {
       const unknown = await post('/s/nope/orders', '{"orderId":"a","userId":"u","items":[1]}');
       expect(unknown.status).toBe(404);
       expect(await unknown.json()).toEqual({ error: 'unknown_strategy' });
+    } finally {
+      redis.disconnect();
+      await sql.end();
+    }
+  });
+
+  it('conditional UPDATE holds one order per user, even across orders with no product in common', async () => {
+    const sql = await labDatabase();
+    const redis = new Redis(inject('redisUrl'));
+    try {
+      for (const ddl of [...LAB_TABLES, ...(conditionalUpdate.ddl ?? [])]) await sql.unsafe(ddl);
+      await sql`insert into lab_products (id, stock) values (1, 10), (2, 10), (3, 10)`;
+      const app = createLabApp({ sql, redis, keyPrefix: resources.prefix, slots: 4, maxWaitMs: 5_000 });
+      const order = (orderId: string, items: number[]) =>
+        app.request('/s/conditional-update/orders', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ orderId, userId: 'u1', items }),
+        });
+      // At once, on disjoint products: exactly one wins.
+      const statuses = (await Promise.all([order('a', [1]), order('b', [2]), order('c', [3])])).map(
+        (r) => r.status,
+      );
+      expect(statuses.sort()).toEqual([201, 409, 409]);
+      expect((await order('d', [2, 3])).status).toBe(409);
+      const rows = await sql<{ lines: number }[]>`select count(*)::int as lines from lab_claims`;
+      expect(rows[0]?.lines).toBe(1);
     } finally {
       redis.disconnect();
       await sql.end();

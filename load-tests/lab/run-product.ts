@@ -108,7 +108,7 @@ export async function runProduct(opts: {
       wallStart: number,
       sentAt: ReadonlyMap<string, number>,
     ): RunResult => {
-      const lastPersisted = Math.max(0, ...rows.map((r) => Number(r.persisted_ms)));
+      const lastPersisted = rows.reduce((m, r) => Math.max(m, Number(r.persisted_ms)), 0);
       const persistedS = (lastPersisted - wallStart) / 1000;
       return {
         ...ack,

@@ -117,8 +117,9 @@ export async function runOpenModel(opts: OpenModelOptions): Promise<OpenModelRes
           body: req.body ?? null,
           signal: deadlineFor(due),
         });
-        status = res.statusCode;
+        // An answer counts once its body is in; a body cut off midway is an error, not that status.
         body = await res.body.text();
+        status = res.statusCode;
       } catch {
         errors++;
       }
@@ -253,18 +254,25 @@ export async function runClosedLoop(opts: ClosedLoopOptions): Promise<ClosedLoop
           body: req.body ?? null,
           signal: cutOff,
         });
-        status = res.statusCode;
+        // An answer counts once its body is in; a body cut off midway is an error, not that status.
         body = await res.body.text();
+        status = res.statusCode;
       } catch {
         errors++;
       }
       const now = performance.now();
-      lastAnswer = Math.max(lastAnswer, now);
       latencies.push(now - sent);
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
-      lastOfStatus.set(status, (now - startedAt) / 1000);
+      if (status !== 0) {
+        // A request cut off at the grace deadline would otherwise stretch the run by the whole grace.
+        lastAnswer = Math.max(lastAnswer, now);
+        lastOfStatus.set(status, (now - startedAt) / 1000);
+      }
       opts.onAnswer?.(n, { status, body, latencyMs: now - sent });
-      if (status === 0 && cutOff.aborted) return;
+      if (status === 0) {
+        if (cutOff.aborted) return;
+        await new Promise((r) => setTimeout(r, 10)); // refused or reset: do not spin on it
+      }
     }
   };
   try {

@@ -3,6 +3,7 @@ import type { Order, Outcome } from './strategy.ts';
 
 /** Tables every strategy writes: products with a stock (and a version for the optimistic one), order lines. */
 export const LAB_TABLES = [
+  'drop table if exists lab_orders', // a strategy's own DDL may create it
   'drop table if exists lab_claims',
   'drop table if exists lab_products',
   `create table lab_products (

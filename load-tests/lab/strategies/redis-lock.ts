@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readThenWrite } from './ledger.ts';
-import { LOCK_TTL_MS, lockKey, WAIT_MS, withRelease } from './locks.ts';
+import { LOCK_TTL_MS, lockKey, MIN_VALIDITY_MS, WAIT_MS, withRelease } from './locks.ts';
 import { backoffMs, type Strategy, sleep } from './strategy.ts';
 
 /**
@@ -21,12 +21,17 @@ export const redisLock: Strategy = {
       const token = randomUUID();
       const deadline = Date.now() + WAIT_MS;
       const held: string[] = [];
+      let firstLockedAt = 0;
       let contended = false;
       try {
         for (const item of order.items) {
           const key = lockKey(ctx.keyPrefix, item);
           for (let attempt = 0; ; attempt++) {
-            if ((await redis.set(key, token, 'PX', LOCK_TTL_MS, 'NX')) === 'OK') break;
+            const askedAt = Date.now();
+            if ((await redis.set(key, token, 'PX', LOCK_TTL_MS, 'NX')) === 'OK') {
+              firstLockedAt ||= askedAt;
+              break;
+            }
             ctx.counters.retries++;
             if (!contended) ctx.counters.conflicts++;
             contended = true;
@@ -35,9 +40,12 @@ export const redisLock: Strategy = {
           }
           held.push(key);
         }
+        // The first lock's lease ran down while the later ones were awaited: do not start on a thin one.
+        if (Date.now() > firstLockedAt + LOCK_TTL_MS - MIN_VALIDITY_MS) return 'gave_up';
         return await readThenWrite(ctx.sql, order);
       } finally {
-        if (held.length > 0) await redis.labReleaseLock(String(held.length), ...held, token);
+        // A failed release leaves the locks to expire; it does not undo an order already placed.
+        if (held.length > 0) await redis.labReleaseLock(String(held.length), ...held, token).catch(() => 0);
       }
     };
   },

@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { readThenWrite } from './ledger.ts';
-import { LOCK_TTL_MS, lockKey, WAIT_MS, withRelease } from './locks.ts';
+import { LOCK_TTL_MS, lockKey, MIN_VALIDITY_MS, WAIT_MS, withRelease } from './locks.ts';
 import { backoffMs, type Strategy, sleep } from './strategy.ts';
 
 /** Clock drift allowance of the Redlock algorithm: 1% of the TTL plus 2 ms. */
 const DRIFT_MS = Math.ceil(LOCK_TTL_MS * 0.01) + 2;
-/** Below this much validity left, the critical section is not started. */
-const MIN_VALIDITY_MS = 100;
 
 /**
  * A client for one Redlock node (connect() it before use): a node that is down or does not answer within

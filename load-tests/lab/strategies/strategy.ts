@@ -5,6 +5,11 @@ import type postgres from 'postgres';
  * One order: a user takes one unit of each item, all or nothing. The single-item lab is an order of one
  * item (a coupon); the multi-item variant orders 20-100 products at once. Items arrive sorted ascending and
  * distinct (the lab server normalises them), which is the lock order every lock-based strategy relies on.
+ *
+ * A user's second press is the same order (the same items), as when a button is pressed twice. Strategies
+ * 3 to 5 check the user under the product locks (or, optimistically, before the version check), so the
+ * second press waits for, or collides with, the first and then sees its lines. A shop that lets one user
+ * place different orders under a per-user limit needs a per-user guard as well, like strategy 6's order row.
  */
 export interface Order {
   orderId: string;

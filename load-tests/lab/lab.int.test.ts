@@ -8,11 +8,13 @@ import { isCorrect, tally } from './count.ts';
 import { readLabLedger } from './lab-fleet.ts';
 import type { RunResult } from './result.ts';
 import { runLab } from './run-lab.ts';
+import { orderRequest } from './run-strategy.ts';
 import type { LabScenario } from './scenario.ts';
 import { createLabApp } from './server.ts';
 import { conditionalUpdate } from './strategies/conditional-update.ts';
 import { LAB_TABLES } from './strategies/ledger.ts';
 import { redlockNode } from './strategies/redlock.ts';
+import type { Order } from './strategies/strategy.ts';
 
 const resources = scratch('labtest');
 afterAll(() => resources.cleanup());
@@ -40,6 +42,12 @@ async function labDatabase(): Promise<postgres.Sql> {
   await admin.end();
   return postgres(resources.databaseUrl, { max: 2, onnotice: () => {} });
 }
+
+/** An order straight into an in-process lab app. */
+const placeOrder = (app: ReturnType<typeof createLabApp>, strategyId: string, order: Order) => {
+  const { path, method, headers, body } = orderRequest(strategyId, '', order);
+  return app.request(path, { method, headers, body: body ?? null });
+};
 
 describe('the strategy lab', () => {
   it('counts a constructed oversell read back from the lab tables', async () => {
@@ -87,11 +95,7 @@ describe('the strategy lab', () => {
       await sql`insert into lab_products (id, stock) values (1, 10), (2, 10), (3, 10)`;
       const app = createLabApp({ sql, redis, keyPrefix: resources.prefix, slots: 4, maxWaitMs: 5_000 });
       const order = (orderId: string, items: number[]) =>
-        app.request('/s/conditional-update/orders', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ orderId, userId: 'u1', items }),
-        });
+        placeOrder(app, 'conditional-update', { orderId, userId: 'u1', items });
       // At once, on disjoint products: exactly one wins.
       const statuses = (await Promise.all([order('a', [1]), order('b', [2]), order('c', [3])])).map(
         (r) => r.status,
@@ -124,11 +128,7 @@ describe('the strategy lab', () => {
         maxWaitMs: 10_000,
       });
       const order = (user: number) =>
-        app.request('/s/redlock/orders', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ orderId: `o${user}`, userId: `u${user}`, items: [1] }),
-        });
+        placeOrder(app, 'redlock', { orderId: `o${user}`, userId: `u${user}`, items: [1] });
       await nodes[0]!.kill();
       const replies = await Promise.all(Array.from({ length: 120 }, (_, i) => order(i)));
       const statuses = replies.map((r) => r.status);

@@ -35,71 +35,77 @@ export interface RunResult {
   lateStarts: number;
 }
 
-export function resultOf(opts: {
+/** Who ran and the verdict: what every row has, however it was measured. */
+interface RowBase {
   strategy: string;
   title: string;
-  variant: RunResult['variant'];
   instances: number;
-  driven: Driven;
   counters: Counters;
   tally: Tally;
-}): RunResult {
-  const { drive } = opts.driven;
-  const placed = drive.statuses['201'] ?? 0;
+}
+
+/** What one run measured. */
+interface Measured {
+  variant: RunResult['variant'];
+  requests: number;
+  statuses: Record<string, number>;
+  /** Transport errors and timeouts (answered as status 0); 5xx are added from `statuses`. */
+  transportErrors: number;
+  latency: Percentiles;
+  placedPerSecond: (placed: number) => number;
+  answeredPerSecond: number;
+  lateStarts: number;
+}
+
+function rowOf(base: RowBase, m: Measured): RunResult {
+  const placed = m.statuses['201'] ?? 0;
+  const serverErrors = Object.entries(m.statuses)
+    .filter(([s]) => Number(s) >= 500)
+    .reduce((n, [, c]) => n + c, 0);
   return {
-    strategy: opts.strategy,
-    title: opts.title,
-    variant: opts.variant,
-    instances: opts.instances,
-    requests: drive.requests,
+    ...base,
+    variant: m.variant,
+    requests: m.requests,
     placed,
-    claimsPerSecond: opts.driven.lastPlacedS > 0 ? placed / opts.driven.lastPlacedS : 0,
-    answeredPerSecond: opts.driven.lastAnswerS > 0 ? drive.requests / opts.driven.lastAnswerS : 0,
-    latency: drive.latency,
-    statuses: drive.statuses,
-    gaveUp: drive.statuses['429'] ?? 0,
-    // drive.errors already counts the transport errors and timeouts (answered as status 0).
-    errors: drive.errors + serverErrors(drive.statuses),
-    counters: opts.counters,
-    tally: opts.tally,
-    correct: isCorrect(opts.tally),
-    lateStarts: drive.lateStarts,
+    claimsPerSecond: m.placedPerSecond(placed),
+    answeredPerSecond: m.answeredPerSecond,
+    latency: m.latency,
+    statuses: m.statuses,
+    gaveUp: m.statuses['429'] ?? 0,
+    errors: m.transportErrors + serverErrors,
+    correct: isCorrect(base.tally),
+    lateStarts: m.lateStarts,
   };
 }
 
-const serverErrors = (statuses: Record<string, number>) =>
-  Object.entries(statuses)
-    .filter(([s]) => Number(s) >= 500)
-    .reduce((n, [, c]) => n + c, 0);
+/** One storm row: an open model of arrivals at a fixed rate. */
+export function resultOf(opts: RowBase & { variant: RunResult['variant']; driven: Driven }): RunResult {
+  const { driven, variant, ...base } = opts;
+  const { drive, lastPlacedS, lastAnswerS } = driven;
+  return rowOf(base, {
+    variant,
+    requests: drive.requests,
+    statuses: drive.statuses,
+    transportErrors: drive.errors,
+    latency: drive.latency,
+    placedPerSecond: (placed) => (lastPlacedS > 0 ? placed / lastPlacedS : 0),
+    answeredPerSecond: lastAnswerS > 0 ? drive.requests / lastAnswerS : 0,
+    lateStarts: drive.lateStarts,
+  });
+}
 
 /** One capacity row: a closed loop of new users on stock that never runs out. */
-export function capacityResultOf(opts: {
-  strategy: string;
-  title: string;
-  instances: number;
-  loop: ClosedLoopResult;
-  counters: Counters;
-  tally: Tally;
-}): RunResult {
-  const { loop } = opts;
-  const placed = loop.statuses['201'] ?? 0;
+export function capacityResultOf(opts: RowBase & { loop: ClosedLoopResult }): RunResult {
+  const { loop, ...base } = opts;
   const perSecond = (n: number) => (loop.durationS > 0 ? n / loop.durationS : 0);
-  return {
-    strategy: opts.strategy,
-    title: opts.title,
+  return rowOf(base, {
     variant: 'capacity',
-    instances: opts.instances,
     requests: loop.requests,
-    placed,
-    claimsPerSecond: perSecond(placed),
-    answeredPerSecond: perSecond(loop.requests),
-    latency: loop.latency,
     statuses: loop.statuses,
-    gaveUp: loop.statuses['429'] ?? 0,
-    errors: loop.errors + serverErrors(loop.statuses),
-    counters: opts.counters,
-    tally: opts.tally,
-    correct: isCorrect(opts.tally),
+    transportErrors: loop.errors,
+    latency: loop.latency,
+    placedPerSecond: perSecond,
+    answeredPerSecond: perSecond(loop.requests),
     lateStarts: 0,
-  };
+  });
 }

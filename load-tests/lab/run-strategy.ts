@@ -1,10 +1,19 @@
-import { runClosedLoop } from '../lib/driver.ts';
+import { type HttpRequest, runClosedLoop } from '../lib/driver.ts';
 import { tally } from './count.ts';
 import { driveScenario } from './drive.ts';
 import type { LabFleet } from './lab-fleet.ts';
 import { capacityResultOf, type RunResult, resultOf } from './result.ts';
 import { capacityScenarioOf, itemsOf, type LabCapacity, type LabScenario, warmUpOf } from './scenario.ts';
-import type { Strategy } from './strategies/strategy.ts';
+import type { Order, Strategy } from './strategies/strategy.ts';
+
+/** An order to one lab process, as the lab app takes it. */
+export const orderRequest = (strategyId: string, base: string, order: Order): HttpRequest => ({
+  base,
+  method: 'POST',
+  path: `/s/${strategyId}/orders`,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(order),
+});
 
 /** One strategy through the scenario on the first `instances` lab processes, then the verdict. */
 export async function runStrategy(opts: {
@@ -21,13 +30,12 @@ export async function runStrategy(opts: {
     driveScenario({
       scenario: s,
       bases: fleet.urls.slice(0, opts.instances),
-      request: ({ user, press, base }) => ({
-        base,
-        method: 'POST',
-        path: `/s/${strategy.id}/orders`,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ orderId: orderId(user, press), userId: `u${user}`, items: itemsOf(user, s) }),
-      }),
+      request: ({ user, press, base }) =>
+        orderRequest(strategy.id, base, {
+          orderId: orderId(user, press),
+          userId: `u${user}`,
+          items: itemsOf(user, s),
+        }),
       placedId: ({ user, press }) => orderId(user, press),
     });
   // A short, gentle run first, so every strategy is measured with warm code and open connections.
@@ -72,13 +80,7 @@ export async function runStrategyCapacity(opts: {
     connectionsPerBase: opts.capacity.connectionsPerBase,
     seconds: opts.capacity.seconds,
     graceMs: scenario.timeoutMs,
-    request: (n, base) => ({
-      base,
-      method: 'POST',
-      path: `/s/${strategy.id}/orders`,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ orderId: `k${n}`, userId: `k${n}`, items: [1] }),
-    }),
+    request: (n, base) => orderRequest(strategy.id, base, { orderId: `k${n}`, userId: `k${n}`, items: [1] }),
     onAnswer: (n, res) => {
       if (res.status === 201) acked.add(`k${n}`);
     },

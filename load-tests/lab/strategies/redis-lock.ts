@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { readThenWrite } from './ledger.ts';
-import { LOCK_TTL_MS, lockKey, MIN_VALIDITY_MS, WAIT_MS, withRelease } from './locks.ts';
-import { backoffMs, type Strategy, sleep } from './strategy.ts';
+import { LOCK_TTL_MS, type LockOps, lockedReadThenWrite, withRelease } from './locks.ts';
+import type { Strategy } from './strategy.ts';
 
 /**
  * 3. A Redis lock per product: SET key token NX PX ttl, retried with jittered backoff until a deadline,
@@ -17,36 +15,14 @@ export const redisLock: Strategy = {
   multiItem: true,
   create: (ctx) => {
     const redis = withRelease(ctx.redis);
-    return async (order) => {
-      const token = randomUUID();
-      const deadline = Date.now() + WAIT_MS;
-      const held: string[] = [];
-      let firstLockedAt = 0;
-      let contended = false;
-      try {
-        for (const item of order.items) {
-          const key = lockKey(ctx.keyPrefix, item);
-          for (let attempt = 0; ; attempt++) {
-            const askedAt = Date.now();
-            if ((await redis.set(key, token, 'PX', LOCK_TTL_MS, 'NX')) === 'OK') {
-              firstLockedAt ||= askedAt;
-              break;
-            }
-            ctx.counters.retries++;
-            if (!contended) ctx.counters.conflicts++;
-            contended = true;
-            if (Date.now() > deadline) return 'gave_up';
-            await sleep(backoffMs(attempt, 2, 50));
-          }
-          held.push(key);
-        }
-        // The first lock's lease ran down while the later ones were awaited: do not start on a thin one.
-        if (Date.now() > firstLockedAt + LOCK_TTL_MS - MIN_VALIDITY_MS) return 'gave_up';
-        return await readThenWrite(ctx.sql, order);
-      } finally {
-        // A failed release leaves the locks to expire; it does not undo an order already placed.
-        if (held.length > 0) await redis.labReleaseLock(String(held.length), ...held, token).catch(() => 0);
-      }
+    const ops: LockOps = {
+      async acquire(key, token) {
+        const askedAt = Date.now();
+        const taken = await redis.set(key, token, 'PX', LOCK_TTL_MS, 'NX');
+        return taken === 'OK' ? askedAt + LOCK_TTL_MS : undefined;
+      },
+      release: (keys, token) => redis.labReleaseLock(String(keys.length), ...keys, token).catch(() => 0),
     };
+    return (order) => lockedReadThenWrite(ctx, ops, order);
   },
 };

@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { readThenWrite } from './ledger.ts';
-import { LOCK_TTL_MS, lockKey, MIN_VALIDITY_MS, WAIT_MS, withRelease } from './locks.ts';
-import { backoffMs, type Strategy, sleep } from './strategy.ts';
+import { LOCK_TTL_MS, type LockOps, lockedReadThenWrite, withRelease } from './locks.ts';
+import type { Strategy } from './strategy.ts';
 
 /** Clock drift allowance of the Redlock algorithm: 1% of the TTL plus 2 ms. */
 const DRIFT_MS = Math.ceil(LOCK_TTL_MS * 0.01) + 2;
@@ -40,55 +38,29 @@ export const redlock: Strategy = {
     const nodes = ctx.redlock.map(withRelease);
     const quorum = Math.floor(nodes.length / 2) + 1;
 
-    const release = (keys: string[], token: string) =>
-      Promise.all(nodes.map((n) => n.labReleaseLock(String(keys.length), ...keys, token).catch(() => 0)));
-    /** One lock on a majority; the time until which it is valid, or undefined (undone everywhere). */
-    const acquire = async (key: string, token: string): Promise<number | undefined> => {
-      const start = Date.now();
-      const won = await Promise.all(
-        nodes.map((n) =>
-          n.set(key, token, 'PX', LOCK_TTL_MS, 'NX').then(
-            (r) => r === 'OK',
-            () => false,
+    const ops: LockOps = {
+      release: (keys, token) =>
+        Promise.all(nodes.map((n) => n.labReleaseLock(String(keys.length), ...keys, token).catch(() => 0))),
+      /** One lock on a majority; the time until which it is valid, or undefined (undone everywhere). */
+      async acquire(key, token) {
+        const start = Date.now();
+        const won = await Promise.all(
+          nodes.map((n) =>
+            n.set(key, token, 'PX', LOCK_TTL_MS, 'NX').then(
+              (r) => r === 'OK',
+              () => false,
+            ),
           ),
-        ),
-      );
-      const validUntil = start + LOCK_TTL_MS - DRIFT_MS;
-      if (won.filter(Boolean).length >= quorum && Date.now() < validUntil) return validUntil;
-      await release([key], token);
-      return undefined;
+        );
+        const validUntil = start + LOCK_TTL_MS - DRIFT_MS;
+        if (won.filter(Boolean).length >= quorum && Date.now() < validUntil) return validUntil;
+        await ops.release([key], token);
+        return undefined;
+      },
     };
-
     return async (order) => {
       if (nodes.length < 3) throw new Error('redlock needs at least 3 Redis masters (LAB_REDLOCK_URLS)');
-      const token = randomUUID();
-      const deadline = Date.now() + WAIT_MS;
-      const held: string[] = [];
-      let validUntil = Number.POSITIVE_INFINITY;
-      let contended = false;
-      try {
-        for (const item of order.items) {
-          const key = lockKey(ctx.keyPrefix, item);
-          for (let attempt = 0; ; attempt++) {
-            const until = await acquire(key, token);
-            if (until !== undefined) {
-              validUntil = Math.min(validUntil, until);
-              break;
-            }
-            ctx.counters.retries++;
-            if (!contended) ctx.counters.conflicts++;
-            contended = true;
-            if (Date.now() > deadline) return 'gave_up';
-            await sleep(backoffMs(attempt, 2, 50));
-          }
-          held.push(key);
-        }
-        // The first locks' lease may have run down while the later ones were awaited.
-        if (Date.now() > validUntil - MIN_VALIDITY_MS) return 'gave_up';
-        return await readThenWrite(ctx.sql, order);
-      } finally {
-        if (held.length > 0) await release(held, token);
-      }
+      return lockedReadThenWrite(ctx, ops, order);
     };
   },
 };

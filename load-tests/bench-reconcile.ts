@@ -6,13 +6,14 @@
  *   until a worker has them all in Postgres.
  * Runs in-process against the local Redis and Postgres, in its own database and key prefix.
  */
+import { startPersistWorker } from '../src/bootstrap/roles.ts';
+import { createServices } from '../src/bootstrap/services.ts';
 import { createClaimService } from '../src/claim/claim.service.ts';
-import type { Claim } from '../src/claim/claim.ts';
 import { loadConfig } from '../src/config.ts';
 import { migrateDatabase } from '../src/db/migrate.ts';
+import type { Claim } from '../src/domain/claim.ts';
 import { campaignKeys } from '../src/redis/keys.ts';
 import { createLogger } from '../src/shared/logger.ts';
-import { createPersistWorkerFor, createServices } from '../src/wiring.ts';
 import { scratch } from './lib/scratch.ts';
 
 const PERSISTED = Number(process.env.BENCH_PERSISTED ?? 100_000);
@@ -41,11 +42,11 @@ const window = {
 async function acceptClaims(campaignId: string, n: number): Promise<Claim[]> {
   const accepted: Claim[] = [];
   const claims = createClaimService({
-    redis: services.redis,
+    redis: services.clients.redis,
     keyPrefix: config.REDIS_PREFIX,
     idempotencyTtlSeconds: 60,
     producer: { submit: (c) => void accepted.push(c) },
-    campaignMissing: async () => false,
+    restoreIfKnown: async () => false,
   });
   for (let i = 0; i < n; i += 2_000) {
     const chunk = Array.from({ length: Math.min(2_000, n - i) }, (_, k) => `u${i + k}`);
@@ -73,7 +74,7 @@ try {
   const accepted = await acceptClaims(big.id, PERSISTED);
   for (let i = 0; i < accepted.length; i += 5_000)
     await repos.claims.insertMany(accepted.slice(i, i + 5_000));
-  await services.redis.client.del(campaignKeys(config.REDIS_PREFIX, big.id).pending);
+  await services.clients.redis.client.del(campaignKeys(config.REDIS_PREFIX, big.id).pending);
   console.log(`seeded ${accepted.length} persisted claims and ${PENDING} pending claims\n`);
 
   const steady = await timed(`reconcile ${PERSISTED} persisted claims, nothing to repair`, () =>
@@ -82,7 +83,7 @@ try {
   if (!steady.ok || steady.campaigns[0]!.repairs.rebuilt) throw new Error('expected a clean pass');
 
   const keys = campaignKeys(config.REDIS_PREFIX, big.id);
-  await services.redis.client.del(keys.meta, keys.users, keys.claims);
+  await services.clients.redis.client.del(keys.meta, keys.users, keys.claims);
   const rebuilt = await timed(`reconcile after Redis lost the campaign (rebuild ${PERSISTED})`, () =>
     reconciler.run({ trigger: 'cli', campaignId: big.id }),
   );
@@ -99,7 +100,7 @@ try {
     reconciler.run({ trigger: 'cli', campaignId: small.id }),
   );
   if (repaired.campaigns[0]!.repairs.requeued !== PENDING) throw new Error('expected every claim requeued');
-  const worker = createPersistWorkerFor(services);
+  const worker = startPersistWorker(services);
   await timed(`  then until a worker has all ${PENDING} in Postgres`, async () => {
     while ((await repos.claims.countByCampaign(small.id)) < PENDING)
       await new Promise((res) => setTimeout(res, 20));

@@ -1,10 +1,12 @@
 --[[
-  claim: decide one claim atomically. The only writer of stock and claim state.
+  claim: decide one claim atomically: window, pause, per-user limit and stock are checked and the claim
+  recorded in one step, so no other claim can slip in between. (Stock changes, rebuilds and counter
+  repairs have scripts of their own; this is the only script that sells.)
 
   KEYS[1] meta     hash: totalStock, perUserLimit, startsAt, endsAt (epoch ms), paused ('0'|'1'),
                    remaining, claimed, status ('ready' | 'rebuilding')
-  KEYS[2] users    hash: userId -> comma-separated claim ids of that user
-  KEYS[3] claims   hash: claimId -> claim record (JSON)
+  KEYS[2] users    hash: userId -> that user's claim ids (includes/claim_ids.lua)
+  KEYS[3] claims   hash: claimId -> claim record (includes/claim_record.lua)
   KEYS[4] pending  zset: claimId scored by claimedAt; claims not yet confirmed in Postgres
   KEYS[5] idem     string: claim id an Idempotency-Key produced (touched only when ARGV[6] ~= '')
 
@@ -27,6 +29,9 @@
     { -6 }          sold out
     { -7 }          campaign is being rebuilt from Postgres; retry shortly
 ]]
+-- @include claim_ids
+-- @include claim_record
+
 local meta = redis.call('HMGET', KEYS[1], 'perUserLimit', 'startsAt', 'endsAt', 'paused', 'remaining', 'status')
 local perUserLimit = tonumber(meta[1])
 if not perUserLimit then return { -1 } end
@@ -53,31 +58,15 @@ if meta[4] == '1' then return { -4 } end
 
 local userId = ARGV[2]
 local ids = redis.call('HGET', KEYS[2], userId)
-local count = 0
-if ids then
-  local _, commas = string.gsub(ids, ',', '')
-  count = commas + 1
-end
+local count = claim_ids_count(ids)
 if count >= perUserLimit then return { -5, ids } end
 
 if tonumber(meta[5]) <= 0 then return { -6 } end
 
 redis.call('HINCRBY', KEYS[1], 'remaining', -1)
 redis.call('HINCRBY', KEYS[1], 'claimed', 1)
-if ids then
-  redis.call('HSET', KEYS[2], userId, ids .. ',' .. claimId)
-else
-  redis.call('HSET', KEYS[2], userId, claimId)
-end
-local record = cjson.encode({
-  id = claimId,
-  campaignId = ARGV[1],
-  userId = userId,
-  couponCode = ARGV[4],
-  claimedAt = now,
-  ordinal = count + 1,
-  idempotencyKey = idemKey ~= '' and idemKey or nil,
-})
+redis.call('HSET', KEYS[2], userId, claim_ids_append(ids, claimId))
+local record = claim_record(claimId, ARGV[1], userId, ARGV[4], now, count + 1, idemKey ~= '' and idemKey or nil)
 redis.call('HSET', KEYS[3], claimId, record)
 redis.call('ZADD', KEYS[4], now, claimId)
 if idemKey ~= '' then

@@ -7,21 +7,18 @@
   KEYS[2] claims  hash: claimId -> claim record
 
   ARGV[1] totalStock
-  ARGV[2] perUserLimit
-  ARGV[3] startsAt (epoch ms)
-  ARGV[4] endsAt (epoch ms)
-  ARGV[5] paused ('0' | '1')
-  ARGV[6] version
-  ARGV[7] name
+  ARGV[2..7] the definition (includes/definition.lua): perUserLimit, startsAt, endsAt (epoch ms),
+             paused ('0' | '1'), version, name
 
   Returns { claimed, remaining }; remaining is never written below 0 (claimed > totalStock is an
   oversell the reconciler reports; it cannot be undone here).
 ]]
+-- @include definition
+
 local claimed = redis.call('HLEN', KEYS[2])
 local remaining = tonumber(ARGV[1]) - claimed
 if remaining < 0 then remaining = 0 end
 redis.call('HSET', KEYS[1], 'totalStock', ARGV[1], 'remaining', remaining, 'claimed', claimed,
-  'perUserLimit', ARGV[2], 'startsAt', ARGV[3], 'endsAt', ARGV[4], 'paused', ARGV[5],
-  'version', ARGV[6], 'name', ARGV[7], 'status', 'ready')
+  'status', 'ready', definition_fields(2))
 redis.call('HDEL', KEYS[1], 'rebuildingSince')
 return { claimed, remaining }

@@ -4,16 +4,13 @@
 
   KEYS[1] meta  hash of the campaign
 
-  ARGV[1] perUserLimit
-  ARGV[2] startsAt (epoch ms)
-  ARGV[3] endsAt (epoch ms)
-  ARGV[4] paused ('0' | '1')
-  ARGV[5] version
-  ARGV[6] name
+  ARGV[1..6] the definition (includes/definition.lua): perUserLimit, startsAt, endsAt (epoch ms),
+             paused ('0' | '1'), version, name
 
   Returns 1 when written, 0 when the campaign is not loaded.
 ]]
+-- @include definition
+
 if redis.call('HEXISTS', KEYS[1], 'totalStock') == 0 then return 0 end
-redis.call('HSET', KEYS[1], 'perUserLimit', ARGV[1], 'startsAt', ARGV[2], 'endsAt', ARGV[3],
-  'paused', ARGV[4], 'version', ARGV[5], 'name', ARGV[6])
+redis.call('HSET', KEYS[1], definition_fields(1))
 return 1

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { campaignKeys } from '../redis/keys.ts';
+import { scripts } from '../redis/scripts/index.ts';
 import { ADMIN_TOKEN, createTestEnv, type Instance, type TestEnv } from '../testing/harness.ts';
 import { admin, call, claim, createCampaign } from '../testing/http.ts';
 
@@ -62,7 +63,7 @@ describe('PATCH with If-Match', () => {
     expect([r1.status, r2.status].sort()).toEqual([200, 412]);
     const winner = r1.status === 200 ? 'from a' : 'from b';
     expect((await admin(a.app, 'GET', `/campaigns/${id}`)).body).toMatchObject({ name: winner, version: 2 });
-    const live = await a.services.redis.client.hmget(
+    const live = await a.services.clients.redis.client.hmget(
       campaignKeys(env.config.REDIS_PREFIX, id).meta,
       'name',
       'version',
@@ -234,15 +235,13 @@ describe('a crash between Redis and Postgres is repaired by the reconciler', () 
     const { id } = await createCampaign(a.app, { totalStock: 10 });
     const keys = campaignKeys(env.config.REDIS_PREFIX, id);
     // The process dies right after the script: Redis changed, Postgres never heard of it.
-    const [code] = await a.services.redis.client.fsAdjustStock(
-      keys.meta,
-      keys.journal,
-      '01890a5d-ac96-774b-bcce-b302099a8057',
-      40,
-      'erin',
-      Date.now(),
-    );
-    expect(code).toBe(1);
+    const applied = await scripts.adjustStock(a.services.clients.redis.client, keys, {
+      adjustmentId: '01890a5d-ac96-774b-bcce-b302099a8057',
+      delta: 40,
+      actor: 'erin',
+      now: Date.now(),
+    });
+    expect(applied.kind).toBe('applied');
     expect((await admin(a.app, 'GET', `/campaigns/${id}`)).body.totalStock).toBe(10);
 
     const report = await a.services.reconciler.run({ trigger: 'manual', campaignId: id });

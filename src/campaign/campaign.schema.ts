@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { CAMPAIGN_ID } from './campaign.ts';
+import { CAMPAIGN_ID, CAMPAIGN_ID_RULE } from '../domain/campaign.ts';
 
 const instant = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
 
 export const createCampaignBody = z
   .strictObject({
-    id: z.string().regex(CAMPAIGN_ID, 'id must match [a-z0-9][a-z0-9-]{0,63}').optional(),
+    id: z.string().regex(CAMPAIGN_ID, CAMPAIGN_ID_RULE).optional(),
     name: z.string().trim().min(1).max(200),
     totalStock: z.number().int().min(0).max(100_000_000),
     perUserLimit: z.number().int().min(1).max(1_000).default(1),

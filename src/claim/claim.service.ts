@@ -1,7 +1,8 @@
+import type { Claim, ClaimOutcome } from '../domain/claim.ts';
 import type { PersistProducer } from '../queue/persist.queue.ts';
 import type { RedisGate } from '../redis/gate.ts';
 import { campaignKeys } from '../redis/keys.ts';
-import { type ClaimOutcome, type ClaimView, claimView, outcomeFromScript, parseRecord } from './claim.ts';
+import { scripts } from '../redis/scripts/index.ts';
 import { couponCode, uuidv7 } from './ids.ts';
 import type { SoldOutCache } from './sold-out.ts';
 
@@ -10,8 +11,11 @@ export interface ClaimServiceDeps {
   keyPrefix: string;
   idempotencyTtlSeconds: number;
   producer: Pick<PersistProducer, 'submit'>;
-  /** Called when Redis does not know the campaign: true when Postgres has it (it is being restored). */
-  campaignMissing: (campaignId: string) => Promise<boolean>;
+  /**
+   * Called when Redis does not know the campaign or holds it for a rebuild: true when Postgres knows it
+   * (a restore is then under way), false when it does not exist.
+   */
+  restoreIfKnown: (campaignId: string) => Promise<boolean>;
   /** Answers claims on campaigns this instance knows are sold out without asking Redis. */
   soldOut?: SoldOutCache;
   now?: () => number;
@@ -22,6 +26,13 @@ export interface ClaimRequest {
   userId: string;
   idempotencyKey?: string | undefined;
 }
+
+export interface ListedClaim {
+  claim: Claim;
+  pending: boolean;
+}
+
+const REBUILDING = { kind: 'rebuilding' } as const;
 
 export function createClaimService(deps: ClaimServiceDeps) {
   const now = deps.now ?? Date.now;
@@ -35,57 +46,44 @@ export function createClaimService(deps: ClaimServiceDeps) {
         if (known) return known;
       }
       const keys = campaignKeys(deps.keyPrefix, req.campaignId);
-      const idemKey = req.idempotencyKey ?? '';
       const at = now();
-      const claimId = uuidv7(at);
-      const coupon = couponCode();
-      const reply = await deps.redis.run((r) =>
-        r.fsClaim(
-          keys.meta,
-          keys.users,
-          keys.claims,
-          keys.pending,
-          keys.idem(req.userId, idemKey),
-          req.campaignId,
-          req.userId,
-          claimId,
-          coupon,
-          at,
-          idemKey,
-          deps.idempotencyTtlSeconds,
-        ),
-      );
-      const outcome = outcomeFromScript(reply, {
-        id: claimId,
+      const draft = {
+        id: uuidv7(at),
         campaignId: req.campaignId,
         userId: req.userId,
-        couponCode: coupon,
+        couponCode: couponCode(),
         claimedAt: at,
-        ...(idemKey ? { idempotencyKey: idemKey } : {}),
-      });
-      if (outcome.kind === 'claimed') deps.producer.submit(outcome.claim);
-      else if (outcome.kind === 'sold_out') deps.soldOut?.noteSoldOut(req.campaignId);
-      if (outcome.kind === 'not_found' && (await deps.campaignMissing(req.campaignId))) {
-        return { kind: 'rebuilding' };
+        ...(req.idempotencyKey ? { idempotencyKey: req.idempotencyKey } : {}),
+      };
+      const result = await deps.redis.run((r) =>
+        scripts.claim(r, keys, {
+          campaignId: req.campaignId,
+          userId: req.userId,
+          claimId: draft.id,
+          couponCode: draft.couponCode,
+          now: at,
+          idempotencyKey: req.idempotencyKey,
+          idempotencyTtlSeconds: deps.idempotencyTtlSeconds,
+        }),
+      );
+      if (result.kind === 'claimed') {
+        const claim = { ...draft, ordinal: result.ordinal };
+        deps.producer.submit(claim);
+        return { kind: 'claimed', claim };
       }
+      if (result.kind === 'sold_out') deps.soldOut?.noteSoldOut(req.campaignId);
+      if (result.kind === 'not_found' && (await deps.restoreIfKnown(req.campaignId))) return REBUILDING;
       // Held off for a rebuild: make sure one is under way (a crashed rebuild leaves its marker behind).
-      if (outcome.kind === 'rebuilding') await deps.campaignMissing(req.campaignId);
-      return outcome;
+      if (result.kind === 'rebuilding') await deps.restoreIfKnown(req.campaignId);
+      return result;
     },
 
     /** The user's claims in a campaign, newest state from Redis; null when the campaign is unknown. */
-    async listMine(campaignId: string, userId: string): Promise<ClaimView[] | 'rebuilding' | null> {
+    async listMine(campaignId: string, userId: string): Promise<ListedClaim[] | 'rebuilding' | null> {
       const keys = campaignKeys(deps.keyPrefix, campaignId);
-      const reply = await deps.redis.run((r) =>
-        r.fsUserClaims(keys.meta, keys.users, keys.claims, keys.pending, userId),
-      );
-      if (reply[0] === -1) return (await deps.campaignMissing(campaignId)) ? 'rebuilding' : null;
-      const views: ClaimView[] = [];
-      for (let i = 1; i + 1 < reply.length; i += 2) {
-        const status = Number(reply[i + 1]) === 1 ? 'pending' : 'persisted';
-        views.push(claimView(parseRecord(String(reply[i])), status));
-      }
-      return views;
+      const listed = await deps.redis.run((r) => scripts.userClaims(r, keys, userId));
+      if (listed === null) return (await deps.restoreIfKnown(campaignId)) ? 'rebuilding' : null;
+      return listed;
     },
   };
 }

@@ -1,15 +1,11 @@
-import type { Redis } from 'ioredis';
+import type { ClaimOutcome } from '../domain/claim.ts';
 import type { RedisGate } from '../redis/gate.ts';
 import { campaignKeys } from '../redis/keys.ts';
+import { scripts } from '../redis/scripts/index.ts';
+import type { SoldOutSnapshot } from '../redis/scripts/reads.ts';
 import type { Logger } from '../shared/logger.ts';
-import type { ClaimOutcome } from './claim.ts';
 
-interface Snapshot {
-  startsAt: number;
-  endsAt: number;
-  paused: boolean;
-  perUserLimit: number;
-  winners: Map<string, string>;
+interface Snapshot extends SoldOutSnapshot {
   until: number;
 }
 
@@ -46,20 +42,9 @@ export function createSoldOutCache(deps: {
 
   const load = async (campaignId: string, gen: number) => {
     const keys = campaignKeys(deps.keyPrefix, campaignId);
-    const reply = await deps.redis.run((r: Redis) =>
-      r.fsSoldOutSnapshot(keys.meta, keys.users, deps.maxWinners),
-    );
-    if (reply[0] === -1 || gen !== generation) return;
-    const winners = new Map<string, string>();
-    for (let i = 4; i + 1 < reply.length; i += 2) winners.set(String(reply[i]), String(reply[i + 1]));
-    snapshots.set(campaignId, {
-      startsAt: Number(reply[0]),
-      endsAt: Number(reply[1]),
-      paused: reply[2] === '1',
-      perUserLimit: Number(reply[3]),
-      winners,
-      until: now() + deps.ttlMs,
-    });
+    const snapshot = await deps.redis.run((r) => scripts.soldOutSnapshot(r, keys, deps.maxWinners));
+    if (snapshot === null || gen !== generation) return;
+    snapshots.set(campaignId, { ...snapshot, until: now() + deps.ttlMs });
   };
 
   return {
@@ -74,11 +59,9 @@ export function createSoldOutCache(deps: {
       if (t < s.startsAt) return { kind: 'not_active', reason: 'not_started' };
       if (t >= s.endsAt) return { kind: 'not_active', reason: 'ended' };
       if (s.paused) return { kind: 'not_active', reason: 'paused' };
-      const ids = s.winners.get(userId);
-      if (ids !== undefined) {
-        const claimIds = ids.split(',');
-        if (claimIds.length >= s.perUserLimit) return { kind: 'limit_reached', claimIds };
-      }
+      const claimIds = s.winners.get(userId);
+      if (claimIds !== undefined && claimIds.length >= s.perUserLimit)
+        return { kind: 'limit_reached', claimIds };
       return { kind: 'sold_out' };
     },
     noteSoldOut(campaignId) {

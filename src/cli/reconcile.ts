@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
+import { createServices } from '../bootstrap/services.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { migrateDatabase } from '../db/migrate.ts';
 import { unrepaired } from '../reconcile/report.ts';
 import { createLogger } from '../shared/logger.ts';
-import { createServices } from '../wiring.ts';
 
 /**
  * One reconciliation pass from the command line: `npm run reconcile [-- --campaign <id>] [--json]`.

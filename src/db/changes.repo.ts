@@ -1,17 +1,8 @@
 import { desc, eq, inArray } from 'drizzle-orm';
+import type { StockEntry } from '../domain/stock.ts';
 import type { Executor } from './client.ts';
+import { guarded } from './outage.ts';
 import { campaignChanges, stockAdjustments } from './schema.ts';
-
-/** A stock change as journaled by lua/adjust_stock.lua. */
-export interface StockEntry {
-  id: string;
-  delta: number;
-  actor: string;
-  at: number;
-  totalBefore: number;
-  totalAfter: number;
-  remainingAfter: number;
-}
 
 export interface ChangeRecord {
   campaignId: string;
@@ -24,7 +15,7 @@ export interface ChangeRecord {
 
 /** The operator audit log and the stock adjustment ledger. */
 export function createChangesRepo(db: Executor) {
-  return {
+  return guarded({
     async record(tx: Executor, change: ChangeRecord): Promise<void> {
       await tx.insert(campaignChanges).values({ ...change, requestId: change.requestId ?? null });
     },
@@ -72,7 +63,7 @@ export function createChangesRepo(db: Executor) {
         .where(inArray(stockAdjustments.id, ids));
       return new Set(rows.map((r) => r.id));
     },
-  };
+  });
 }
 
 export type ChangesRepo = ReturnType<typeof createChangesRepo>;

@@ -1,6 +1,7 @@
-import { and, count, eq } from 'drizzle-orm';
-import type { Claim } from '../claim/claim.ts';
+import { count, eq } from 'drizzle-orm';
+import type { Claim } from '../domain/claim.ts';
 import type { Database } from './client.ts';
+import { guarded } from './outage.ts';
 import { claims } from './schema.ts';
 
 export interface InsertOutcome {
@@ -48,7 +49,7 @@ export function createClaimsRepo({ db, sql }: Database) {
     return new Set(rows.map((r) => r.id));
   };
 
-  return {
+  return guarded({
     /** One multi-row INSERT per batch, idempotent by the claim id and the unique constraints. */
     async insertMany(batch: Claim[]): Promise<InsertOutcome> {
       const rows = await sql<{ id: string }[]>`
@@ -127,15 +128,7 @@ export function createClaimsRepo({ db, sql }: Database) {
       const [row] = await db.select({ n: count() }).from(claims).where(eq(claims.campaignId, campaignId));
       return row?.n ?? 0;
     },
-
-    async listForUser(campaignId: string, userId: string) {
-      return db
-        .select()
-        .from(claims)
-        .where(and(eq(claims.campaignId, campaignId), eq(claims.userId, userId)))
-        .orderBy(claims.ordinal);
-    },
-  };
+  });
 }
 
 export type ClaimsRepo = ReturnType<typeof createClaimsRepo>;

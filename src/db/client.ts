@@ -1,5 +1,6 @@
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { mapOutage } from './outage.ts';
 import * as schema from './schema.ts';
 
 export type Db = PostgresJsDatabase<typeof schema>;
@@ -10,6 +11,8 @@ export type Executor = Db | Tx;
 export interface Database {
   readonly db: Db;
   readonly sql: postgres.Sql;
+  /** One unit of work: committed when `work` resolves, rolled back when it throws; outages map to 503. */
+  transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -21,9 +24,11 @@ export function createDatabase(url: string, opts: { max?: number; name?: string 
     onnotice: () => {},
     connection: { application_name: opts.name ?? 'flashsale' },
   });
+  const db = drizzle({ client: sql, schema });
   return {
-    db: drizzle({ client: sql, schema }),
+    db,
     sql,
+    transaction: (work) => mapOutage(db.transaction(work)),
     close: () => sql.end({ timeout: 5 }),
   };
 }

@@ -43,7 +43,11 @@ describe('claims', () => {
       endsAt: new Date(now - 60_000),
     });
     const paused = await createCampaign(a.app, { totalStock: 5 });
-    await a.services.redis.client.hset(campaignKeys(env.config.REDIS_PREFIX, paused.id).meta, 'paused', '1');
+    await a.services.clients.redis.client.hset(
+      campaignKeys(env.config.REDIS_PREFIX, paused.id).meta,
+      'paused',
+      '1',
+    );
     const token = env.userToken('window-user');
     for (const [c, reason, state] of [
       [early, 'not_started', 'scheduled'],

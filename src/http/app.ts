@@ -1,8 +1,9 @@
 import { Hono } from 'hono';
+import type { Readiness } from '../bootstrap/readiness.ts';
 import type { CampaignAdmin } from '../campaign/campaign.admin.ts';
-import type { CampaignService } from '../campaign/campaign.service.ts';
+import type { CampaignReader } from '../campaign/campaign.read.ts';
+import type { CampaignStock } from '../campaign/campaign.stock.ts';
 import type { ClaimService } from '../claim/claim.service.ts';
-import type { RunsRepo } from '../db/runs.repo.ts';
 import type { Reconciler } from '../reconcile/reconciler.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { AppEnv } from './env.ts';
@@ -12,14 +13,14 @@ import { requestId } from './middleware/request-id.ts';
 import { adminRoutes } from './routes/admin.routes.ts';
 import { campaignsRoutes } from './routes/campaigns.routes.ts';
 import { claimsRoutes } from './routes/claims.routes.ts';
-import { healthRoutes, type Readiness } from './routes/health.routes.ts';
+import { healthRoutes } from './routes/health.routes.ts';
 
 export interface AppDeps {
   claims: ClaimService;
-  campaigns: CampaignService;
+  campaigns: CampaignReader;
   admin: CampaignAdmin;
+  stock: CampaignStock;
   reconciler: Reconciler;
-  runs: RunsRepo;
   readiness: Readiness;
   log: Logger;
   adminToken: string;

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
-import { CAMPAIGN_ID } from '../campaign/campaign.ts';
+import { CAMPAIGN_ID, CAMPAIGN_ID_RULE } from '../domain/campaign.ts';
 import { AppError } from '../shared/errors.ts';
 import { header } from './headers.ts';
 import { hasBody } from './middleware/body-limit.ts';
@@ -42,7 +42,7 @@ export async function readJson<S extends z.ZodType>(
 
 export function campaignIdParam(c: Context): string {
   const id = c.req.param('id') ?? '';
-  if (!CAMPAIGN_ID.test(id)) throw invalid('campaign id must match [a-z0-9][a-z0-9-]{0,63}');
+  if (!CAMPAIGN_ID.test(id)) throw invalid(CAMPAIGN_ID_RULE);
   return id;
 }
 

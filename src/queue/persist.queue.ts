@@ -1,7 +1,7 @@
 import { type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { type Claim, claimSchema } from '../claim/claim.ts';
+import { type Claim, claimSchema } from '../domain/claim.ts';
 import { createBatcher } from '../shared/batcher.ts';
 import type { Logger } from '../shared/logger.ts';
 

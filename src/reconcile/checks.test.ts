@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkCounters, checkPerUser, countPerUser } from './checks.ts';
+import { countClaimIds } from '../redis/records/claim-ids.ts';
+import { checkCounters, violationsPerUser } from './checks.ts';
 
 describe('checkCounters', () => {
   it('is silent when counters agree', () => {
@@ -24,14 +25,16 @@ describe('checkCounters', () => {
 
 describe('per-user checks', () => {
   it('counts ids per user and reports those over the limit', () => {
-    const counts = countPerUser({ a: 'x', b: 'x,y', c: 'x,y,z' });
+    const counts = new Map(
+      Object.entries({ a: 'x', b: 'x,y', c: 'x,y,z' }).map(([u, ids]) => [u, countClaimIds(ids)]),
+    );
     expect([...counts]).toEqual([
       ['a', 1],
       ['b', 2],
       ['c', 3],
     ]);
-    expect(checkPerUser('redis', counts, 3)).toEqual([]);
-    const [v] = checkPerUser('postgres', counts, 1);
+    expect(violationsPerUser('redis', counts, 3)).toEqual([]);
+    const [v] = violationsPerUser('postgres', counts, 1);
     expect(v).toMatchObject({ invariant: 'I5', values: { limit: 1, users: { b: 2, c: 3 } } });
   });
 });

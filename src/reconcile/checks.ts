@@ -33,8 +33,8 @@ export function checkCounters(s: CounterState): Violation[] {
   return out;
 }
 
-/** I3: users holding more claims than the limit, from a map of user -> claim count. */
-export function checkPerUser(
+/** I3 (Redis) or I5 (Postgres): users holding more claims than the limit, from user -> claim count. */
+export function violationsPerUser(
   source: 'redis' | 'postgres',
   counts: Map<string, number>,
   limit: number,
@@ -49,11 +49,4 @@ export function checkPerUser(
       repaired: false,
     },
   ];
-}
-
-/** Counts the comma-separated claim ids of each user in Redis' users hash. */
-export function countPerUser(users: Record<string, string>): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const [user, ids] of Object.entries(users)) counts.set(user, ids.split(',').length);
-  return counts;
 }

@@ -1,10 +1,13 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { type Claim, parseRecord } from '../claim/claim.ts';
 import type { ClaimsRepo } from '../db/claims.repo.ts';
-import type { CampaignRow } from '../db/schema.ts';
+import type { CampaignDefinition } from '../domain/campaign.ts';
+import type { Claim } from '../domain/claim.ts';
 import { type PersistJob, persistJobSchema } from '../queue/persist.queue.ts';
-import { campaignKeys } from '../redis/keys.ts';
+import { type CampaignKeys, campaignKeys } from '../redis/keys.ts';
+import { joinClaimIds } from '../redis/records/claim-ids.ts';
+import { decodeClaimRecord, encodeClaimRecord } from '../redis/records/claim-record.ts';
+import { scripts } from '../redis/scripts/index.ts';
 import type { Logger } from '../shared/logger.ts';
 
 export interface RebuildDeps {
@@ -44,58 +47,9 @@ async function queuedClaims(queue: Queue<PersistJob>, campaignId: string): Promi
   return out;
 }
 
-function record(c: Claim): string {
-  return JSON.stringify({
-    id: c.id,
-    campaignId: c.campaignId,
-    userId: c.userId,
-    couponCode: c.couponCode,
-    claimedAt: c.claimedAt,
-    ordinal: c.ordinal,
-    ...(c.idempotencyKey === undefined ? {} : { idempotencyKey: c.idempotencyKey }),
-  });
-}
-
-/**
- * Rebuilds a campaign's Redis state after Redis lost some or all of it. Claims are held off first (503),
- * then every claim that was acknowledged and can still be found is gathered: the rows in Postgres, the
- * claims still travelling in persist jobs, and whatever records survived in Redis. Leaving out the
- * queued ones would let the campaign sell their coupons a second time once they reach Postgres.
- * The caller holds the campaign's reconcile lock and its Postgres row.
- */
-export async function rebuildCampaign(deps: RebuildDeps, row: CampaignRow): Promise<RebuildResult> {
-  const { redis } = deps;
-  const keys = campaignKeys(deps.keyPrefix, row.id);
-  await redis.fsBeginRebuild(keys.meta, deps.now());
-  deps.log.info('rebuild: claims held off', { campaignId: row.id });
-  await new Promise((r) => setTimeout(r, deps.settleMs));
-
-  const [persisted, queued, survivingRaw] = await Promise.all([
-    deps.claims.allForCampaign(row.id),
-    queuedClaims(deps.queue, row.id),
-    redis.hvals(keys.claims),
-  ]);
-  deps.log.info('rebuild: claims gathered', {
-    campaignId: row.id,
-    postgres: persisted.length,
-    queued: queued.length,
-    redis: survivingRaw.length,
-  });
-  const persistedIds = new Set(persisted.map((c) => c.id));
-  const queuedIds = new Set(queued.map((c) => c.id));
-  const byId = new Map<string, Claim>();
-  const counts = { fromPostgres: 0, fromQueue: 0, fromRedis: 0 };
-  const add = (c: Claim, source: keyof typeof counts) => {
-    if (byId.has(c.id)) return;
-    byId.set(c.id, c);
-    counts[source]++;
-  };
-  for (const c of persisted) add(c, 'fromPostgres');
-  for (const c of queued) add(c, 'fromQueue');
-  for (const raw of survivingRaw) add(parseRecord(raw), 'fromRedis');
-
-  // One claim per (user, ordinal): Postgres rows come first, then the earliest claim.
-  const ordered = [...byId.values()].sort(
+/** One claim per (user, ordinal): Postgres rows come first, then the earliest claim. */
+function keepOnePerSlot(all: Claim[], persistedIds: Set<string>): { kept: Claim[]; dropped: string[] } {
+  const ordered = [...all].sort(
     (a, b) => Number(persistedIds.has(b.id)) - Number(persistedIds.has(a.id)) || a.claimedAt - b.claimedAt,
   );
   const slots = new Set<string>();
@@ -109,14 +63,25 @@ export async function rebuildCampaign(deps: RebuildDeps, row: CampaignRow): Prom
       kept.push(c);
     }
   }
+  return { kept, dropped };
+}
 
+/** Writes the records, the pending set, idempotency keys and the users hash, in chunks. */
+async function writeClaims(
+  deps: RebuildDeps,
+  keys: CampaignKeys,
+  kept: Claim[],
+  persistedIds: Set<string>,
+  queuedIds: Set<string>,
+): Promise<void> {
+  const { redis } = deps;
   await redis.del(keys.users, keys.claims, keys.pending);
   const now = deps.now();
   const users = new Map<string, Claim[]>();
   for (let i = 0; i < kept.length; i += CHUNK) {
     const pipe = redis.pipeline();
     for (const c of kept.slice(i, i + CHUNK)) {
-      pipe.hset(keys.claims, c.id, record(c));
+      pipe.hset(keys.claims, c.id, encodeClaimRecord(c));
       // Not yet in Postgres: pending again. Queued ones are in flight (scored now, so the reconciler
       // leaves them to their job); survivors may have lost their job (scored at their claim time).
       if (!persistedIds.has(c.id)) pipe.zadd(keys.pending, queuedIds.has(c.id) ? now : c.claimedAt, c.id);
@@ -128,34 +93,59 @@ export async function rebuildCampaign(deps: RebuildDeps, row: CampaignRow): Prom
     }
     await pipe.exec();
   }
-  const userEntries = [...users];
-  for (let i = 0; i < userEntries.length; i += CHUNK) {
+  const entries = [...users];
+  for (let i = 0; i < entries.length; i += CHUNK) {
     const fields: string[] = [];
-    for (const [user, list] of userEntries.slice(i, i + CHUNK)) {
-      fields.push(
-        user,
-        list
-          .sort((a, b) => a.ordinal - b.ordinal)
-          .map((c) => c.id)
-          .join(','),
-      );
+    for (const [user, list] of entries.slice(i, i + CHUNK)) {
+      fields.push(user, joinClaimIds(list.sort((a, b) => a.ordinal - b.ordinal).map((c) => c.id)));
     }
     await redis.hset(keys.users, ...fields);
   }
+}
 
-  const [claimed, remaining] = await redis.fsFinishRebuild(
-    keys.meta,
-    keys.claims,
-    row.totalStock,
-    row.perUserLimit,
-    row.startsAt.getTime(),
-    row.endsAt.getTime(),
-    row.paused ? '1' : '0',
-    row.version,
-    row.name,
-  );
+/**
+ * Rebuilds a campaign's Redis state after Redis lost some or all of it. Claims are held off first (503),
+ * then every claim that was acknowledged and can still be found is gathered: the rows in Postgres, the
+ * claims still travelling in persist jobs, and whatever records survived in Redis. Leaving out the
+ * queued ones would let the campaign sell their coupons a second time once they reach Postgres.
+ * The caller holds the campaign's reconcile lock and its Postgres row.
+ */
+export async function rebuildCampaign(deps: RebuildDeps, def: CampaignDefinition): Promise<RebuildResult> {
+  const { redis } = deps;
+  const keys = campaignKeys(deps.keyPrefix, def.id);
+  await scripts.beginRebuild(redis, keys, deps.now());
+  deps.log.info('rebuild: claims held off', { campaignId: def.id });
+  await new Promise((r) => setTimeout(r, deps.settleMs));
+
+  const [persisted, queued, surviving] = await Promise.all([
+    deps.claims.allForCampaign(def.id),
+    queuedClaims(deps.queue, def.id),
+    redis.hvals(keys.claims),
+  ]);
+  deps.log.info('rebuild: claims gathered', {
+    campaignId: def.id,
+    postgres: persisted.length,
+    queued: queued.length,
+    redis: surviving.length,
+  });
+  const persistedIds = new Set(persisted.map((c) => c.id));
+  const queuedIds = new Set(queued.map((c) => c.id));
+  const byId = new Map<string, Claim>();
+  const counts = { fromPostgres: 0, fromQueue: 0, fromRedis: 0 };
+  const add = (c: Claim, source: keyof typeof counts) => {
+    if (byId.has(c.id)) return;
+    byId.set(c.id, c);
+    counts[source]++;
+  };
+  for (const c of persisted) add(c, 'fromPostgres');
+  for (const c of queued) add(c, 'fromQueue');
+  for (const raw of surviving) add(decodeClaimRecord(raw), 'fromRedis');
+
+  const { kept, dropped } = keepOnePerSlot([...byId.values()], persistedIds);
+  await writeClaims(deps, keys, kept, persistedIds, queuedIds);
+  const { claimed, remaining } = await scripts.finishRebuild(redis, keys, def);
   deps.log.info('rebuild: campaign open again', {
-    campaignId: row.id,
+    campaignId: def.id,
     claimed,
     remaining,
     dropped: dropped.length,

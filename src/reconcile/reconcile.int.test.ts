@@ -78,7 +78,7 @@ describe('invariant checks', () => {
     const { id } = await createCampaign(a.app, { totalStock: 10 });
     for (const u of users('i2', 4)) await claim(a.app, id, env.userToken(u));
     const keys = campaignKeys(env.config.REDIS_PREFIX, id);
-    await a.services.redis.client.hincrby(keys.meta, 'remaining', 3);
+    await a.services.clients.redis.client.hincrby(keys.meta, 'remaining', 3);
     const report = await a.services.reconciler.run({ trigger: 'manual', campaignId: id });
     const c = report.campaigns[0]!;
     expect(c.repairs.countersFixed).toBe(true);
@@ -90,11 +90,9 @@ describe('invariant checks', () => {
       }),
     ]);
     expect(report.ok).toBe(true);
-    expect(await a.services.redis.client.hmget(keys.meta, 'remaining', 'claimed', 'totalStock')).toEqual([
-      '6',
-      '4',
-      '10',
-    ]);
+    expect(
+      await a.services.clients.redis.client.hmget(keys.meta, 'remaining', 'claimed', 'totalStock'),
+    ).toEqual(['6', '4', '10']);
   });
 
   it('reports an oversell it cannot undo (I1) and is not ok', async () => {
@@ -103,7 +101,7 @@ describe('invariant checks', () => {
     await env.sql()`update campaigns set total_stock = 2 where id = ${id}`;
     const report = await a.services.reconciler.run({ trigger: 'manual', campaignId: id });
     expect(report.ok).toBe(false);
-    const i1 = report.campaigns[0]!.violations.find((v) => v.invariant === 'I1');
+    const i1 = report.campaigns[0]!.violations.find((v: { invariant: string }) => v.invariant === 'I1');
     expect(i1).toMatchObject({ repaired: false, message: 'oversold: 3 claims for 2 coupons' });
     await env.sql()`update campaigns set total_stock = 3 where id = ${id}`;
   });
@@ -133,8 +131,8 @@ describe('doors', () => {
     };
     const before = await scheduled();
     const scheduler = await startReconcileScheduler({
-      connection: services.backgroundRedis,
-      prefix: services.queuePrefix,
+      queue: services.clients.reconcileQueue,
+      connection: services.clients.background,
       everyMs: 300,
       reconciler: services.reconciler,
       log: services.log,

@@ -6,21 +6,25 @@ import type { Reconciler } from './reconciler.ts';
 export const RECONCILE_QUEUE = 'reconcile';
 const SCHEDULER_ID = 'reconcile-all';
 
+export function createReconcileQueue(connection: Redis, prefix: string): Queue {
+  return new Queue(RECONCILE_QUEUE, { connection, prefix });
+}
+
 /**
- * The reconciler's third door: a BullMQ job scheduler fires every `everyMs`, and one of the processes
- * running this takes the job. Upserting the scheduler is idempotent, so every worker process does it at
- * start. The reconciler itself is safe to run twice at once (per-campaign lock), which covers the
- * known scheduler races.
+ * The reconciler's third door: a BullMQ job scheduler on the reconcile queue fires every `everyMs`, and
+ * one of the processes running this takes the job. Upserting the scheduler is idempotent, so every
+ * worker process does it at start. The reconciler itself is safe to run twice at once (per-campaign
+ * lock), which covers the known scheduler races.
  */
 export async function startReconcileScheduler(opts: {
+  queue: Queue;
+  /** The worker's connection (BullMQ duplicates it for its blocking reads). */
   connection: Redis;
-  prefix: string;
   everyMs: number;
   reconciler: Reconciler;
   log: Logger;
 }): Promise<{ close(): Promise<void> }> {
-  const queue = new Queue(RECONCILE_QUEUE, { connection: opts.connection, prefix: opts.prefix });
-  queue.on('error', (err) => opts.log.warn('reconcile queue error', { err }));
+  const { queue } = opts;
   await queue.upsertJobScheduler(
     SCHEDULER_ID,
     { every: opts.everyMs },
@@ -33,7 +37,7 @@ export async function startReconcileScheduler(opts: {
       const report = await opts.reconciler.run({ trigger: 'schedule', signal: stopping.signal });
       return { runId: report.runId, ok: report.ok };
     },
-    { connection: opts.connection, prefix: opts.prefix, concurrency: 1 },
+    { connection: opts.connection, prefix: queue.opts.prefix, concurrency: 1 },
   );
   worker.on('error', (err) => opts.log.warn('reconcile worker error', { err }));
   worker.on('failed', (_job, err) => opts.log.warn('scheduled reconciliation failed', { err }));
@@ -42,7 +46,6 @@ export async function startReconcileScheduler(opts: {
       // A pass in progress stops after its current campaign instead of holding shutdown up.
       stopping.abort();
       await worker.close();
-      await queue.close();
     },
   };
 }

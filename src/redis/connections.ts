@@ -1,6 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../shared/logger.ts';
-import { defineScripts } from './scripts.ts';
+import { defineScripts } from './scripts/index.ts';
 
 /**
  * Request-path connection: never queues commands while disconnected, so a Redis outage turns into a fast

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClaimCode } from '../claim/claim.ts';
 import { createTestEnv, type TestEnv } from '../testing/harness.ts';
 import { scriptClaim, seedCampaign } from '../testing/lua.ts';
 import { campaignKeys } from './keys.ts';
-import { type ScriptName, scriptDefs, scriptSource } from './scripts.ts';
+import { scriptDefs, scriptSource, scripts } from './scripts/index.ts';
 
 let env: TestEnv;
 let prefix: string;
@@ -19,13 +18,15 @@ afterAll(() => env.cleanup());
 describe('lua scripts', () => {
   it('compile in Redis, hash as ioredis expects, and declare the KEYS count their caller passes', async () => {
     const redis = env.redis();
-    for (const name of Object.keys(scriptDefs) as ScriptName[]) {
-      const lua = scriptSource(name);
+    expect(scriptDefs.length).toBeGreaterThan(0);
+    for (const def of scriptDefs) {
+      const lua = scriptSource(def.file);
+      expect(lua, `${def.name}: every include expanded`).not.toMatch(/@include/);
       const sha = (await redis.script('LOAD', lua)) as string;
-      expect(sha, name).toBe(createHash('sha1').update(lua).digest('hex'));
+      expect(sha, def.name).toBe(createHash('sha1').update(lua).digest('hex'));
       const header = lua.slice(0, lua.indexOf(']]'));
       const declared = new Set(header.match(/KEYS\[\d+\]/g));
-      expect(declared.size, `${name}: KEYS listed in its header`).toBe(scriptDefs[name].keys);
+      expect(declared.size, `${def.name}: KEYS listed in its header`).toBe(def.keys);
     }
   });
 
@@ -33,7 +34,7 @@ describe('lua scripts', () => {
     const redis = env.redis();
     await seedCampaign(redis, prefix, 'flush', { stock: 2 });
     await redis.script('FLUSH');
-    expect((await scriptClaim(redis, prefix, 'flush', 'u1'))[0]).toBe(ClaimCode.Claimed);
+    expect((await scriptClaim(redis, prefix, 'flush', 'u1')).kind).toBe('claimed');
   });
 });
 
@@ -46,10 +47,10 @@ describe('claim.lua under real concurrency', () => {
         scriptClaim(conns[i % conns.length]!, prefix, 'race', `user-${i}`),
       ),
     );
-    const winners = replies.flatMap((r, i) => (r[0] === ClaimCode.Claimed ? [`user-${i}`] : []));
+    const winners = replies.flatMap((r, i) => (r.kind === 'claimed' ? [`user-${i}`] : []));
     expect(winners).toHaveLength(500);
     expect(new Set(await conns[0]!.hkeys(campaignKeys(prefix, 'race').users))).toEqual(new Set(winners));
-    expect(replies.filter((r) => r[0] === ClaimCode.SoldOut)).toHaveLength(1_500);
+    expect(replies.filter((r) => r.kind === 'sold_out')).toHaveLength(1_500);
     const keys = campaignKeys(prefix, 'race');
     const redis = conns[0]!;
     expect(await redis.hmget(keys.meta, 'remaining', 'claimed', 'totalStock')).toEqual(['0', '500', '500']);
@@ -64,7 +65,7 @@ describe('claim.lua under real concurrency', () => {
     await Promise.all(
       conns.map(async (conn, w) => {
         for (let i = 0; i < 10; i++) {
-          expect((await scriptClaim(conn, prefix, 'seed', `w${w}-u${i}`))[0]).toBe(ClaimCode.Claimed);
+          expect((await scriptClaim(conn, prefix, 'seed', `w${w}-u${i}`)).kind).toBe('claimed');
         }
       }),
     );
@@ -77,12 +78,12 @@ describe('claim.lua under real concurrency', () => {
     const replies = await Promise.all(
       Array.from({ length: 60 }, (_, i) => scriptClaim(conns[i % 6]!, prefix, 'limit3', 'greedy')),
     );
-    const won = replies.filter((r) => r[0] === ClaimCode.Claimed);
-    expect(won.map((r) => r[1]).sort()).toEqual([1, 2, 3]);
-    const refused = replies.filter((r) => r[0] === ClaimCode.LimitReached);
+    const won = replies.flatMap((r) => (r.kind === 'claimed' ? [r.ordinal] : []));
+    expect(won.sort()).toEqual([1, 2, 3]);
+    const refused = replies.flatMap((r) => (r.kind === 'limit_reached' ? [r.claimIds.join(',')] : []));
     expect(refused).toHaveLength(57);
     const held = await conns[0]!.hget(campaignKeys(prefix, 'limit3').users, 'greedy');
-    expect(refused.every((r) => r[1] === held)).toBe(true);
+    expect(refused.every((ids) => ids === held)).toBe(true);
     expect(held!.split(',')).toHaveLength(3);
   });
 });
@@ -95,14 +96,17 @@ describe('claim.lua decisions', () => {
     await seedCampaign(redis, prefix, 'late', { stock: 1, startsAt: now - 120_000, endsAt: now - 60_000 });
     await seedCampaign(redis, prefix, 'paused', { stock: 1, paused: true });
     await seedCampaign(redis, prefix, 'one', { stock: 1 });
-    expect(await scriptClaim(redis, prefix, 'nope', 'u')).toEqual([ClaimCode.NotFound]);
-    expect(await scriptClaim(redis, prefix, 'early', 'u')).toEqual([ClaimCode.NotStarted]);
-    expect(await scriptClaim(redis, prefix, 'late', 'u')).toEqual([ClaimCode.Ended]);
-    expect(await scriptClaim(redis, prefix, 'paused', 'u')).toEqual([ClaimCode.Paused]);
-    expect((await scriptClaim(redis, prefix, 'one', 'u'))[0]).toBe(ClaimCode.Claimed);
+    expect(await scriptClaim(redis, prefix, 'nope', 'u')).toEqual({ kind: 'not_found' });
+    expect(await scriptClaim(redis, prefix, 'early', 'u')).toEqual({
+      kind: 'not_active',
+      reason: 'not_started',
+    });
+    expect(await scriptClaim(redis, prefix, 'late', 'u')).toEqual({ kind: 'not_active', reason: 'ended' });
+    expect(await scriptClaim(redis, prefix, 'paused', 'u')).toEqual({ kind: 'not_active', reason: 'paused' });
+    expect((await scriptClaim(redis, prefix, 'one', 'u')).kind).toBe('claimed');
     // Already holding one beats sold out: the user learns they have it.
-    expect((await scriptClaim(redis, prefix, 'one', 'u'))[0]).toBe(ClaimCode.LimitReached);
-    expect(await scriptClaim(redis, prefix, 'one', 'v')).toEqual([ClaimCode.SoldOut]);
+    expect((await scriptClaim(redis, prefix, 'one', 'u')).kind).toBe('limit_reached');
+    expect(await scriptClaim(redis, prefix, 'one', 'v')).toEqual({ kind: 'sold_out' });
     for (const id of ['early', 'late', 'paused']) {
       const keys = campaignKeys(prefix, id);
       expect(await redis.hmget(keys.meta, 'remaining', 'claimed')).toEqual(['1', '0']);
@@ -117,26 +121,29 @@ describe('claim.lua decisions', () => {
     const redis = env.redis();
     await seedCampaign(redis, prefix, 'idem', { stock: 1 });
     const first = await scriptClaim(redis, prefix, 'idem', 'u', 'key-1');
-    expect(first[0]).toBe(ClaimCode.Claimed);
+    expect(first.kind).toBe('claimed');
     await redis.hset(campaignKeys(prefix, 'idem').meta, 'paused', '1');
     const again = await scriptClaim(redis, prefix, 'idem', 'u', 'key-1');
     const claimId = await redis.hget(campaignKeys(prefix, 'idem').users, 'u');
-    expect(again[0]).toBe(ClaimCode.Replayed);
-    expect(JSON.parse(String(again[1]))).toMatchObject({
+    expect(again.kind).toBe('replayed');
+    expect(again.kind === 'replayed' && again.claim).toMatchObject({
       id: claimId,
       userId: 'u',
       ordinal: 1,
       idempotencyKey: 'key-1',
     });
     // The same key of another user is another key.
-    expect(await scriptClaim(redis, prefix, 'idem', 'v', 'key-1')).toEqual([ClaimCode.Paused]);
+    expect(await scriptClaim(redis, prefix, 'idem', 'v', 'key-1')).toEqual({
+      kind: 'not_active',
+      reason: 'paused',
+    });
   });
 
   it('holds claims off while a campaign is being rebuilt', async () => {
     const redis = env.redis();
     await seedCampaign(redis, prefix, 'rebuild', { stock: 5 });
     await redis.hset(campaignKeys(prefix, 'rebuild').meta, 'status', 'rebuilding');
-    expect(await scriptClaim(redis, prefix, 'rebuild', 'u')).toEqual([ClaimCode.Rebuilding]);
+    expect(await scriptClaim(redis, prefix, 'rebuild', 'u')).toEqual({ kind: 'rebuilding' });
   });
 });
 
@@ -145,26 +152,19 @@ describe('claim.lua idempotency by claim id', () => {
     const redis = env.redis();
     await seedCampaign(redis, prefix, 'resend', { stock: 5, perUserLimit: 5 });
     const keys = campaignKeys(prefix, 'resend');
-    const args = [
-      keys.meta,
-      keys.users,
-      keys.claims,
-      keys.pending,
-      keys.idem('u', ''),
-      'resend',
-      'u',
-      '01890a5d-ac96-774b-bcce-b302099a8057',
-      'AAAA-BBBB-CCCC-DDDD',
-      Date.now(),
-      '',
-      60,
-    ] as const;
-    const first = await redis.fsClaim(...args);
-    const second = await redis.fsClaim(...args);
-    expect(first[0]).toBe(ClaimCode.Claimed);
-    expect(first).toEqual([ClaimCode.Claimed, 1]);
-    expect(second[0]).toBe(ClaimCode.Replayed);
-    expect(JSON.parse(String(second[1]))).toMatchObject({
+    const args = {
+      campaignId: 'resend',
+      userId: 'u',
+      claimId: '01890a5d-ac96-774b-bcce-b302099a8057',
+      couponCode: 'AAAA-BBBB-CCCC-DDDD',
+      now: Date.now(),
+      idempotencyTtlSeconds: 60,
+    };
+    const first = await scripts.claim(redis, keys, args);
+    const second = await scripts.claim(redis, keys, args);
+    expect(first).toEqual({ kind: 'claimed', ordinal: 1 });
+    expect(second.kind).toBe('replayed');
+    expect(second.kind === 'replayed' && second.claim).toMatchObject({
       id: '01890a5d-ac96-774b-bcce-b302099a8057',
       ordinal: 1,
     });

@@ -12,11 +12,11 @@ export async function claimWithoutEnqueue(
 ): Promise<string[]> {
   const { services } = inst;
   const crashing = createClaimService({
-    redis: services.redis,
+    redis: services.clients.redis,
     keyPrefix: services.config.REDIS_PREFIX,
     idempotencyTtlSeconds: 60,
     producer: { submit: () => {} },
-    campaignMissing: async () => false,
+    restoreIfKnown: async () => false,
   });
   const outcomes = await Promise.all(users.map((userId) => crashing.claim({ campaignId, userId })));
   return outcomes.map((o) => {

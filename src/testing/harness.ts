@@ -4,12 +4,13 @@ import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { inject } from 'vitest';
 import { signJwt } from '../auth/jwt.ts';
+import { createHttpApp, startPersistWorker } from '../bootstrap/roles.ts';
+import { createServices, type Services } from '../bootstrap/services.ts';
 import { type Config, loadConfig } from '../config.ts';
 import { migrateDatabase } from '../db/migrate.ts';
 import type { App } from '../http/app.ts';
-import { defineScripts } from '../redis/scripts.ts';
+import { defineScripts } from '../redis/scripts/index.ts';
 import { createLogger } from '../shared/logger.ts';
-import { createHttpApp, createPersistWorkerFor, createServices, type Services } from '../wiring.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token';
 export const JWT_SECRET = 'test-jwt-secret';
@@ -75,7 +76,7 @@ export async function createTestEnv(name: string, overrides: Record<string, stri
     worker(more = {}) {
       const c = loadConfig({ ...env, ...more });
       const services = createServices(c, log, { dbPoolSize: 4 });
-      const worker = createPersistWorkerFor(services);
+      const worker = startPersistWorker(services);
       closers.push(async () => {
         await worker.close();
         await services.close();

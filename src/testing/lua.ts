@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { couponCode, uuidv7 } from '../claim/ids.ts';
 import { campaignKeys } from '../redis/keys.ts';
+import { scripts } from '../redis/scripts/index.ts';
 
 /** Loads a campaign straight into Redis (no Postgres), for script-level tests. */
 export async function seedCampaign(
@@ -10,34 +11,34 @@ export async function seedCampaign(
   opts: { stock: number; perUserLimit?: number; startsAt?: number; endsAt?: number; paused?: boolean },
 ) {
   const now = Date.now();
-  await redis.fsInitCampaign(
-    campaignKeys(prefix, id).meta,
-    opts.stock,
-    opts.perUserLimit ?? 1,
-    opts.startsAt ?? now - 60_000,
-    opts.endsAt ?? now + 3_600_000,
-    opts.paused ? '1' : '0',
-    1,
-    'seeded',
-  );
+  await scripts.initCampaign(redis, campaignKeys(prefix, id), {
+    id,
+    name: 'seeded',
+    totalStock: opts.stock,
+    perUserLimit: opts.perUserLimit ?? 1,
+    startsAt: new Date(opts.startsAt ?? now - 60_000),
+    endsAt: new Date(opts.endsAt ?? now + 3_600_000),
+    paused: opts.paused ?? false,
+    version: 1,
+  });
 }
 
-/** Calls claim.lua directly, the way the claim service does. */
-export function scriptClaim(redis: Redis, prefix: string, campaignId: string, userId: string, idemKey = '') {
-  const keys = campaignKeys(prefix, campaignId);
-  const now = Date.now();
-  return redis.fsClaim(
-    keys.meta,
-    keys.users,
-    keys.claims,
-    keys.pending,
-    keys.idem(userId, idemKey),
+/** Calls claim.lua the way the claim service does (a fresh claim id and code, unless given). */
+export function scriptClaim(
+  redis: Redis,
+  prefix: string,
+  campaignId: string,
+  userId: string,
+  idempotencyKey = '',
+  claimId = uuidv7(),
+) {
+  return scripts.claim(redis, campaignKeys(prefix, campaignId), {
     campaignId,
     userId,
-    uuidv7(now),
-    couponCode(),
-    now,
-    idemKey,
-    3600,
-  );
+    claimId,
+    couponCode: couponCode(),
+    now: Date.now(),
+    idempotencyKey,
+    idempotencyTtlSeconds: 3600,
+  });
 }

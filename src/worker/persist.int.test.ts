@@ -1,15 +1,15 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPersistWorker } from '../bootstrap/roles.ts';
 import { createClaimService } from '../claim/claim.service.ts';
-import type { Claim } from '../claim/claim.ts';
 import { couponCode, uuidv7 } from '../claim/ids.ts';
 import { createClaimsRepo } from '../db/claims.repo.ts';
 import { createDatabase, type Database } from '../db/client.ts';
+import type { Claim } from '../domain/claim.ts';
 import { PERSIST_JOB } from '../queue/persist.queue.ts';
 import { campaignKeys } from '../redis/keys.ts';
 import { createTestEnv, type Instance, type TestEnv } from '../testing/harness.ts';
 import { admin, call, claim, createCampaign, eventually } from '../testing/http.ts';
-import { createPersistWorkerFor } from '../wiring.ts';
 import { persistClaims } from './persist.worker.ts';
 
 let env: TestEnv;
@@ -32,9 +32,9 @@ describe('persistence', () => {
   it('a worker stores accepted claims in batched INSERTs and clears them from pending', async () => {
     const { id } = await createCampaign(api.app, { totalStock: 300 });
     await Promise.all(Array.from({ length: 300 }, (_, i) => claim(api.app, id, env.userToken(`p${i}`))));
-    expect(await api.services.redis.client.zcard(campaignKeys(env.config.REDIS_PREFIX, id).pending)).toBe(
-      300,
-    );
+    expect(
+      await api.services.clients.redis.client.zcard(campaignKeys(env.config.REDIS_PREFIX, id).pending),
+    ).toBe(300);
 
     // A worker whose repository counts the INSERT statements it sends.
     const { repos } = api.services;
@@ -47,7 +47,7 @@ describe('persistence', () => {
       },
     };
     let jobs = 0;
-    const worker = createPersistWorkerFor(api.services, { repo: countingRepo });
+    const worker = startPersistWorker(api.services, { repo: countingRepo });
     worker.on('completed', () => jobs++);
     try {
       await eventually(async () => (await rowsOf(id)) === 300);
@@ -68,7 +68,7 @@ describe('persistence', () => {
     const batch = [fakeClaim(id, 'dup-a'), fakeClaim(id, 'dup-b')];
     const deps = {
       repo: api.services.repos.claims,
-      redis: api.services.redis.client,
+      redis: api.services.clients.redis.client,
       keyPrefix: env.config.REDIS_PREFIX,
       log: api.services.log,
     };
@@ -78,11 +78,13 @@ describe('persistence', () => {
 
     // And through the queue: two jobs carrying the same claims, run by a live worker.
     const c = fakeClaim(id, 'dup-c');
-    await api.services.queue.add(PERSIST_JOB, { claims: [c] }, { jobId: 'first-delivery' });
-    await api.services.queue.add(PERSIST_JOB, { claims: [c] }, { jobId: 'second-delivery' });
+    await api.services.clients.persistQueue.add(PERSIST_JOB, { claims: [c] }, { jobId: 'first-delivery' });
+    await api.services.clients.persistQueue.add(PERSIST_JOB, { claims: [c] }, { jobId: 'second-delivery' });
     const worker = env.worker();
     await eventually(
-      async () => (await api.services.queue.getJobCounts('completed', 'waiting', 'active')).waiting === 0,
+      async () =>
+        (await api.services.clients.persistQueue.getJobCounts('completed', 'waiting', 'active')).waiting ===
+        0,
     );
     await eventually(async () => (await rowsOf(id)) === 3);
     await new Promise((r) => setTimeout(r, 200));
@@ -100,7 +102,7 @@ describe('persistence', () => {
         'plain',
         () => {
           const sql = postgres(env.databaseUrl, { max: 1, onnotice: () => {} });
-          return { db: undefined as never, sql, close: () => sql.end() };
+          return { db: undefined as never, sql, transaction: undefined as never, close: () => sql.end() };
         },
       ],
     ];
@@ -125,7 +127,7 @@ describe('persistence', () => {
     const { id } = await createCampaign(api.app, { totalStock: 10 });
     const deps = {
       repo: api.services.repos.claims,
-      redis: api.services.redis.client,
+      redis: api.services.clients.redis.client,
       keyPrefix: env.config.REDIS_PREFIX,
       log: api.services.log,
     };
@@ -142,11 +144,11 @@ describe('persistence', () => {
     const { id } = await createCampaign(api.app, { totalStock: 5 });
     // The process "dies" between the Lua script and the enqueue: the producer drops the claim.
     const crashing = createClaimService({
-      redis: api.services.redis,
+      redis: api.services.clients.redis,
       keyPrefix: env.config.REDIS_PREFIX,
       idempotencyTtlSeconds: 60,
       producer: { submit: () => {} },
-      campaignMissing: async () => false,
+      restoreIfKnown: async () => false,
     });
     const outcome = await crashing.claim({ campaignId: id, userId: 'crash-user' });
     expect(outcome.kind).toBe('claimed');

@@ -1,11 +1,11 @@
 import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Claim } from '../claim/claim.ts';
 import type { ClaimsRepo } from '../db/claims.repo.ts';
+import { sqlState } from '../db/outage.ts';
+import type { Claim } from '../domain/claim.ts';
 import { PERSIST_QUEUE, type PersistJob, persistBackoff, persistJobSchema } from '../queue/persist.queue.ts';
 import { campaignKeys } from '../redis/keys.ts';
 import { createBatcher } from '../shared/batcher.ts';
-import { sqlState } from '../shared/infra-errors.ts';
 import type { Logger } from '../shared/logger.ts';
 
 export interface PersistDeps {

@@ -1,14 +1,16 @@
 import { type Context, Hono } from 'hono';
 import type { CampaignAdmin } from '../../campaign/campaign.admin.ts';
+import type { CampaignReader } from '../../campaign/campaign.read.ts';
 import { createCampaignBody, patchCampaignBody, stockBody } from '../../campaign/campaign.schema.ts';
-import type { CampaignService } from '../../campaign/campaign.service.ts';
-import type { RunsRepo } from '../../db/runs.repo.ts';
+import type { CampaignStock } from '../../campaign/campaign.stock.ts';
+import type { Campaign } from '../../domain/campaign.ts';
 import type { Reconciler } from '../../reconcile/reconciler.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { AppEnv } from '../env.ts';
 import { header } from '../headers.ts';
 import { adminAuth } from '../middleware/admin-auth.ts';
 import { campaignIdParam, idempotencyKeyHeader, readJson } from '../validate.ts';
+import { adminView, changeView, stockChangeView } from '../views.ts';
 import { reconcileRoutes } from './reconcile.routes.ts';
 
 const ACTOR = /^[\x20-\x7e]{1,100}$/;
@@ -32,16 +34,16 @@ function expectedVersion(c: Context<AppEnv>): number {
   return Number(match[1]);
 }
 
-function withEtag<T extends { version: number }>(c: Context<AppEnv>, campaign: T, status: 200 | 201 = 200) {
+function withEtag(c: Context<AppEnv>, campaign: Campaign, status: 200 | 201 = 200) {
   c.header('ETag', `"${campaign.version}"`);
-  return c.json(campaign, status);
+  return c.json(adminView(campaign), status);
 }
 
 export function adminRoutes(deps: {
-  campaigns: CampaignService;
+  campaigns: CampaignReader;
   admin: CampaignAdmin;
+  stock: CampaignStock;
   reconciler: Reconciler;
-  runs: RunsRepo;
   adminToken: string;
 }) {
   const app = new Hono<AppEnv>();
@@ -51,7 +53,7 @@ export function adminRoutes(deps: {
     withEtag(c, await deps.admin.create(await readJson(c, createCampaignBody), actorOf(c)), 201),
   );
 
-  app.get('/campaigns', async (c) => c.json({ campaigns: await deps.campaigns.list() }));
+  app.get('/campaigns', async (c) => c.json({ campaigns: (await deps.campaigns.list()).map(adminView) }));
 
   app.get('/campaigns/:id', async (c) => withEtag(c, await deps.campaigns.get(campaignIdParam(c))));
 
@@ -73,13 +75,13 @@ export function adminRoutes(deps: {
     const id = campaignIdParam(c);
     const key = idempotencyKeyHeader(c);
     const { delta } = await readJson(c, stockBody);
-    const result = await deps.admin.adjustStock(id, delta, actorOf(c), key);
+    const result = await deps.stock.adjust(id, delta, actorOf(c), key);
     c.header('ETag', `"${result.campaign.version}"`);
-    return c.json(result);
+    return c.json(stockChangeView(result));
   });
 
   app.get('/campaigns/:id/changes', async (c) =>
-    c.json({ changes: await deps.admin.changes(campaignIdParam(c)) }),
+    c.json({ changes: (await deps.admin.changes(campaignIdParam(c))).map(changeView) }),
   );
 
   app.route('/', reconcileRoutes(deps));

@@ -1,10 +1,11 @@
 import { Hono } from 'hono';
-import type { CampaignService } from '../../campaign/campaign.service.ts';
+import type { CampaignReader } from '../../campaign/campaign.read.ts';
 import type { AppEnv } from '../env.ts';
 import { campaignIdParam } from '../validate.ts';
+import { publicView } from '../views.ts';
 
-export function campaignsRoutes(deps: { campaigns: CampaignService }) {
+export function campaignsRoutes(deps: { campaigns: CampaignReader }) {
   return new Hono<AppEnv>().get('/campaigns/:id', async (c) =>
-    c.json(await deps.campaigns.publicView(campaignIdParam(c))),
+    c.json(publicView(await deps.campaigns.live(campaignIdParam(c)), Date.now())),
   );
 }

@@ -1,7 +1,6 @@
 import { Hono } from 'hono';
 import type { ClaimService } from '../../claim/claim.service.ts';
-import type { ClaimOutcome } from '../../claim/claim.ts';
-import { claimView } from '../../claim/claim.ts';
+import type { ClaimOutcome } from '../../domain/claim.ts';
 import type { ErrorDetails } from '../../shared/errors.ts';
 import type { AppEnv } from '../env.ts';
 import { errorBody, errorResponse } from '../errors.ts';
@@ -9,6 +8,7 @@ import { hasBody } from '../middleware/body-limit.ts';
 import { rateLimit } from '../middleware/rate-limit.ts';
 import { userAuth } from '../middleware/user-auth.ts';
 import { campaignIdParam, emptyBody, idempotencyKeyHeader, readJson } from '../validate.ts';
+import { claimView } from '../views.ts';
 
 const RETRY = { 'Retry-After': '1' };
 const SOLD_OUT: ErrorDetails = {
@@ -76,7 +76,7 @@ export function claimsRoutes(deps: { claims: ClaimService; jwtSecret: string; ra
     const claims = await deps.claims.listMine(campaignId, c.get('userId'));
     if (claims === null) return errorResponse(c, refusal({ kind: 'not_found' }, campaignId));
     if (claims === 'rebuilding') return errorResponse(c, REBUILDING);
-    return c.json({ claims });
+    return c.json({ claims: claims.map((l) => claimView(l.claim, l.pending ? 'pending' : 'persisted')) });
   });
 
   return app;

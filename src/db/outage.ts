@@ -1,13 +1,31 @@
-import { UnavailableError } from './errors.ts';
+import { AppError, UnavailableError } from '../shared/errors.ts';
 
-/** Runs a Postgres call; connection failures become UnavailableError, SQL errors pass through. */
-export async function viaPostgres<T>(call: Promise<T>): Promise<T> {
+/**
+ * The one place a Postgres outage becomes UnavailableError (503), as the Redis gate does for Redis:
+ * repositories and transactions are wrapped here, so callers never map errors themselves. SQL errors
+ * (a constraint, a bad statement) pass through untouched.
+ */
+export async function mapOutage<T>(call: Promise<T>): Promise<T> {
   try {
     return await call;
   } catch (err) {
+    // Already mapped (a repository inside a transaction), or an expected outcome: as it is.
+    if (err instanceof AppError) throw err;
     if (isPostgresUnavailable(err)) throw new UnavailableError('postgres', err);
     throw err;
   }
+}
+
+/** Every method of a repository, with its outages mapped. */
+export function guarded<T extends object>(repo: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [name, member] of Object.entries(repo)) {
+    out[name] =
+      typeof member === 'function'
+        ? (...args: unknown[]) => mapOutage(Promise.resolve().then(() => member(...args)))
+        : member;
+  }
+  return out as T;
 }
 
 /** True for errors that mean Postgres could not be reached, as opposed to a statement it refused. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CampaignsRepo } from '../db/campaigns.repo.ts';
 import { createLogger } from '../shared/logger.ts';
-import { createCampaignLoader } from './campaign.loader.ts';
+import { createCampaignRestorer } from './campaign.restore.ts';
 
 function loader(found: boolean) {
   const calls = { find: 0, restore: 0 };
@@ -13,7 +13,7 @@ function loader(found: boolean) {
       return found ? ({ id: 'c' } as never) : null;
     },
   } as unknown as CampaignsRepo;
-  const l = createCampaignLoader({
+  const l = createCampaignRestorer({
     campaigns,
     log: createLogger('silent'),
     restore: () => {
@@ -24,14 +24,14 @@ function loader(found: boolean) {
   return { l, calls, finish: () => finishRestore() };
 }
 
-describe('createCampaignLoader', () => {
+describe('createCampaignRestorer', () => {
   it('a burst of requests for a lost campaign shares one lookup and one restore', async () => {
     const { l, calls, finish } = loader(true);
-    const answers = await Promise.all(Array.from({ length: 200 }, () => l.campaignMissing('c')));
+    const answers = await Promise.all(Array.from({ length: 200 }, () => l.restoreIfKnown('c')));
     expect(answers.every(Boolean)).toBe(true);
     expect(calls).toEqual({ find: 1, restore: 1 });
     // While it is being restored, callers get their answer without another lookup.
-    expect(await l.campaignMissing('c')).toBe(true);
+    expect(await l.restoreIfKnown('c')).toBe(true);
     expect(calls.find).toBe(1);
     finish();
     await l.settle();
@@ -39,9 +39,9 @@ describe('createCampaignLoader', () => {
 
   it('an unknown campaign is looked up once per burst and remembered briefly', async () => {
     const { l, calls } = loader(false);
-    const answers = await Promise.all(Array.from({ length: 50 }, () => l.campaignMissing('nope')));
+    const answers = await Promise.all(Array.from({ length: 50 }, () => l.restoreIfKnown('nope')));
     expect(answers.some(Boolean)).toBe(false);
-    expect(await l.campaignMissing('nope')).toBe(false);
+    expect(await l.restoreIfKnown('nope')).toBe(false);
     expect(calls).toEqual({ find: 1, restore: 0 });
   });
 });

@@ -1,5 +1,4 @@
 import type { CampaignsRepo } from '../db/campaigns.repo.ts';
-import { viaPostgres } from '../shared/infra-errors.ts';
 import type { Logger } from '../shared/logger.ts';
 
 const ABSENT_CACHE_MS = 1_000;
@@ -7,7 +6,7 @@ const CACHE_MAX = 10_000;
 /** One restore attempt per campaign per instance at most this often; callers get 503 in between. */
 const RESTORE_RETRY_MS = 2_000;
 
-export interface CampaignLoaderDeps {
+export interface CampaignRestorerDeps {
   campaigns: CampaignsRepo;
   log: Logger;
   /** Restores a campaign into Redis from Postgres (the reconciler's rebuild, under its lock). */
@@ -21,7 +20,7 @@ export interface CampaignLoaderDeps {
  * Known means Redis lost it (a restart of a Redis that keeps nothing, an eviction, a flush): the campaign
  * is restored in the background, without an operator, while callers get 503.
  */
-export function createCampaignLoader(deps: CampaignLoaderDeps) {
+export function createCampaignRestorer(deps: CampaignRestorerDeps) {
   const now = deps.now ?? Date.now;
   const absentUntil = new Map<string, number>();
   const attemptedAt = new Map<string, number>();
@@ -41,8 +40,7 @@ export function createCampaignLoader(deps: CampaignLoaderDeps) {
   };
 
   const lookUp = async (campaignId: string): Promise<boolean> => {
-    const row = await viaPostgres(deps.campaigns.find(campaignId));
-    if (!row) {
+    if (!(await deps.campaigns.find(campaignId))) {
       if (absentUntil.size >= CACHE_MAX) absentUntil.clear();
       absentUntil.set(campaignId, now() + ABSENT_CACHE_MS);
       return false;
@@ -52,8 +50,11 @@ export function createCampaignLoader(deps: CampaignLoaderDeps) {
   };
 
   return {
-    /** True when the campaign exists (it is being restored: answer 503); false when it does not (404). */
-    async campaignMissing(campaignId: string): Promise<boolean> {
+    /**
+     * Starts restoring the campaign into Redis when Postgres knows it, and says whether it does: true
+     * (answer 503, it is coming back), false (it does not exist: 404).
+     */
+    async restoreIfKnown(campaignId: string): Promise<boolean> {
       const until = absentUntil.get(campaignId);
       if (until !== undefined && until > now()) return false;
       if (restoring.has(campaignId)) return true;
@@ -66,8 +67,8 @@ export function createCampaignLoader(deps: CampaignLoaderDeps) {
       }
       return lookup;
     },
-    /** Forget a cached "absent" verdict (after a campaign is created). */
-    forget(campaignId: string) {
+    /** Forgets a cached "absent" verdict (after the campaign is created). */
+    noteCreated(campaignId: string) {
       absentUntil.delete(campaignId);
     },
     /** Waits for restores in flight (tests, shutdown). */
@@ -77,4 +78,4 @@ export function createCampaignLoader(deps: CampaignLoaderDeps) {
   };
 }
 
-export type CampaignLoader = ReturnType<typeof createCampaignLoader>;
+export type CampaignRestorer = ReturnType<typeof createCampaignRestorer>;

@@ -1,26 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { createCampaignBody } from './campaign.schema.ts';
-import { campaignState, parseLiveCampaign } from './campaign.ts';
-
-const base = { startsAt: 1_000, endsAt: 2_000, paused: false, remaining: 5 };
-
-describe('campaignState', () => {
-  it('follows the claim script: window, then pause, then stock', () => {
-    expect(campaignState(base, 999)).toBe('scheduled');
-    expect(campaignState(base, 1_000)).toBe('active');
-    expect(campaignState(base, 2_000)).toBe('ended');
-    expect(campaignState({ ...base, paused: true }, 1_500)).toBe('paused');
-    expect(campaignState({ ...base, paused: true }, 500)).toBe('scheduled');
-    expect(campaignState({ ...base, remaining: 0 }, 1_500)).toBe('sold_out');
-    expect(campaignState({ ...base, remaining: 0 }, 2_500)).toBe('ended');
-  });
-});
-
-describe('parseLiveCampaign', () => {
-  it('is null for a campaign Redis does not hold', () => {
-    expect(parseLiveCampaign('x', Array(10).fill(null))).toBeNull();
-  });
-});
 
 describe('createCampaignBody', () => {
   const valid = {

@@ -1,0 +1,146 @@
+import type { CampaignAdmin } from '../campaign/campaign.admin.ts';
+import { createCampaignAdmin } from '../campaign/campaign.admin.ts';
+import { type CampaignReader, createCampaignReader } from '../campaign/campaign.read.ts';
+import { type CampaignRestorer, createCampaignRestorer } from '../campaign/campaign.restore.ts';
+import { type CampaignStock, createCampaignStock } from '../campaign/campaign.stock.ts';
+import { type ClaimService, createClaimService } from '../claim/claim.service.ts';
+import { createSoldOutCache, type SoldOutCache } from '../claim/sold-out.ts';
+import type { Config } from '../config.ts';
+import { type CampaignsRepo, createCampaignsRepo } from '../db/campaigns.repo.ts';
+import { type ChangesRepo, createChangesRepo } from '../db/changes.repo.ts';
+import { type ClaimsRepo, createClaimsRepo } from '../db/claims.repo.ts';
+import { createRunsRepo, type RunsRepo } from '../db/runs.repo.ts';
+import { createPersistProducer, type PersistProducer } from '../queue/persist.queue.ts';
+import { createReconciler, type Reconciler } from '../reconcile/reconciler.ts';
+import { createSubscriber } from '../redis/connections.ts';
+import { campaignChangedChannel } from '../redis/keys.ts';
+import type { Logger } from '../shared/logger.ts';
+import { type Clients, createClients } from './clients.ts';
+
+export interface Repos {
+  campaigns: CampaignsRepo;
+  claims: ClaimsRepo;
+  changes: ChangesRepo;
+  runs: RunsRepo;
+}
+
+/** Everything one process needs: its clients, its repositories and its services, wired once. */
+export interface Services {
+  config: Config;
+  log: Logger;
+  clients: Clients;
+  repos: Repos;
+  producer: PersistProducer;
+  claims: ClaimService;
+  campaigns: CampaignReader;
+  admin: CampaignAdmin;
+  stock: CampaignStock;
+  reconciler: Reconciler;
+  restorer: CampaignRestorer;
+  soldOut: SoldOutCache;
+  /** Announces on pub/sub that a campaign changed, and drops this instance's snapshot of it at once. */
+  announce(campaignId: string): Promise<void>;
+  /** Flushes buffered claims to the queue, waits for restores, then closes every connection. */
+  close(): Promise<void>;
+}
+
+/** The one bootstrap: creates every client and service of a process (nothing else opens connections). */
+export function createServices(config: Config, log: Logger, opts: { dbPoolSize?: number } = {}): Services {
+  const clients = createClients(config, log, opts);
+  const { redis, background, db } = clients;
+  const keyPrefix = config.REDIS_PREFIX;
+  const repos: Repos = {
+    campaigns: createCampaignsRepo(db.db),
+    claims: createClaimsRepo(db),
+    changes: createChangesRepo(db.db),
+    runs: createRunsRepo(db.db),
+  };
+  const soldOut = createSoldOutCache({
+    redis,
+    keyPrefix,
+    ttlMs: config.SOLD_OUT_CACHE_MS,
+    maxWinners: config.SOLD_OUT_CACHE_MAX_WINNERS,
+    log,
+  });
+  const channel = campaignChangedChannel(keyPrefix);
+  const subscriber = createSubscriber(
+    config.REDIS_URL,
+    log,
+    channel,
+    (campaignId) => soldOut.invalidate(campaignId),
+    () => soldOut.invalidate(),
+  );
+  const announce = async (campaignId: string) => {
+    soldOut.invalidate(campaignId);
+    await background.publish(channel, campaignId);
+  };
+  const producer = createPersistProducer({
+    queue: clients.persistQueue,
+    batchMax: config.ENQUEUE_BATCH_MAX,
+    flushMs: config.ENQUEUE_FLUSH_MS,
+    log,
+  });
+  const reconciler = createReconciler({
+    database: db,
+    redis: background,
+    keyPrefix,
+    repos,
+    producer,
+    queue: clients.persistQueue,
+    graceMs: config.PENDING_GRACE_MS,
+    settleMs: config.REBUILD_SETTLE_MS,
+    idempotencyTtlSeconds: config.IDEMPOTENCY_TTL_SECONDS,
+    lookbackMs: config.RECONCILE_LOOKBACK_MS,
+    log,
+    announce,
+  });
+  const restorer = createCampaignRestorer({
+    campaigns: repos.campaigns,
+    log,
+    restore: (campaignId) => reconciler.run({ trigger: 'recovery', campaignId }),
+  });
+  const { restoreIfKnown } = restorer;
+  const operator = {
+    database: db,
+    redis,
+    keyPrefix,
+    campaigns: repos.campaigns,
+    changes: repos.changes,
+    announce,
+  };
+  return {
+    config,
+    log,
+    clients,
+    repos,
+    producer,
+    claims: createClaimService({
+      redis,
+      keyPrefix,
+      idempotencyTtlSeconds: config.IDEMPOTENCY_TTL_SECONDS,
+      producer,
+      restoreIfKnown,
+      soldOut,
+    }),
+    campaigns: createCampaignReader({
+      redis,
+      keyPrefix,
+      campaigns: repos.campaigns,
+      claims: repos.claims,
+      restoreIfKnown,
+      queue: clients.persistQueue,
+    }),
+    admin: createCampaignAdmin({ ...operator, noteCreated: restorer.noteCreated }),
+    stock: createCampaignStock({ ...operator, restoreIfKnown }),
+    reconciler,
+    restorer,
+    soldOut,
+    announce,
+    async close() {
+      await producer.drain();
+      await restorer.settle();
+      subscriber.disconnect();
+      await clients.close();
+    },
+  };
+}

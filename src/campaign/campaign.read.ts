@@ -1,0 +1,82 @@
+import type { Queue } from 'bullmq';
+import type { CampaignsRepo } from '../db/campaigns.repo.ts';
+import type { ClaimsRepo } from '../db/claims.repo.ts';
+import type { Campaign, LiveCampaign } from '../domain/campaign.ts';
+import type { RedisGate } from '../redis/gate.ts';
+import { campaignKeys } from '../redis/keys.ts';
+import { decodeMeta, META_FIELDS } from '../redis/records/campaign-meta.ts';
+import { AppError, UnavailableError } from '../shared/errors.ts';
+
+export interface CampaignStats {
+  id: string;
+  totalStock: number;
+  remaining: number;
+  claimed: number;
+  persisted: number;
+  pending: number;
+  queue: { waiting: number; active: number; delayed: number; failed: number };
+}
+
+export interface CampaignReaderDeps {
+  redis: RedisGate;
+  keyPrefix: string;
+  campaigns: CampaignsRepo;
+  claims: ClaimsRepo;
+  /** True when Postgres knows a campaign Redis lacks (a restore is then under way). */
+  restoreIfKnown: (campaignId: string) => Promise<boolean>;
+  queue: Queue;
+}
+
+export const campaignNotFound = (id: string) =>
+  new AppError('campaign_not_found', `campaign ${id} does not exist`);
+
+/** Reads: the live copy from Redis (public), definitions from Postgres (admin), and the stats. */
+export function createCampaignReader(deps: CampaignReaderDeps) {
+  /** The live copy from Redis; a campaign Postgres has but Redis lost answers 503 while it is restored. */
+  const live = async (id: string): Promise<LiveCampaign> => {
+    const values = await deps.redis.run((r) =>
+      r.hmget(campaignKeys(deps.keyPrefix, id).meta, ...META_FIELDS),
+    );
+    const campaign = decodeMeta(id, values);
+    if (campaign && !campaign.rebuilding) return campaign;
+    if (campaign?.rebuilding || (await deps.restoreIfKnown(id))) throw new UnavailableError('redis');
+    throw campaignNotFound(id);
+  };
+
+  return {
+    live,
+
+    async get(id: string): Promise<Campaign> {
+      const campaign = await deps.campaigns.find(id);
+      if (!campaign) throw campaignNotFound(id);
+      return campaign;
+    },
+
+    list: (): Promise<Campaign[]> => deps.campaigns.list(),
+
+    async stats(id: string): Promise<CampaignStats> {
+      const c = await live(id);
+      const [persisted, pending, counts] = await Promise.all([
+        deps.claims.countByCampaign(id),
+        deps.redis.run((r) => r.zcard(campaignKeys(deps.keyPrefix, id).pending)),
+        deps.redis.run(() => deps.queue.getJobCounts('waiting', 'active', 'delayed', 'failed')),
+      ]);
+      return {
+        id,
+        totalStock: c.totalStock,
+        remaining: c.remaining,
+        claimed: c.claimed,
+        persisted,
+        pending,
+        queue: {
+          waiting: counts.waiting ?? 0,
+          active: counts.active ?? 0,
+          delayed: counts.delayed ?? 0,
+          failed: counts.failed ?? 0,
+        },
+      };
+    },
+  };
+}
+
+export type CampaignReader = ReturnType<typeof createCampaignReader>;

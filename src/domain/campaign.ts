@@ -1,0 +1,82 @@
+/**
+ * The campaign as the product knows it, free of I/O: Postgres stores definitions, Redis holds a live copy
+ * with the counters, and every layer speaks these types.
+ */
+
+/** A campaign as an operator defined it (Postgres is the source of truth). */
+export interface Campaign {
+  id: string;
+  name: string;
+  totalStock: number;
+  perUserLimit: number;
+  startsAt: Date;
+  endsAt: Date;
+  paused: boolean;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** What Redis needs of a definition to decide claims. */
+export type CampaignDefinition = Pick<
+  Campaign,
+  'id' | 'name' | 'totalStock' | 'perUserLimit' | 'startsAt' | 'endsAt' | 'paused' | 'version'
+>;
+
+/** The fields an operator may edit in place (stock has its own operation). */
+export type DefinitionChanges = Partial<Pick<Campaign, 'name' | 'startsAt' | 'endsAt' | 'paused'>>;
+
+/** The live copy in Redis: definition plus counters. */
+export interface LiveCampaign {
+  id: string;
+  name: string;
+  totalStock: number;
+  remaining: number;
+  claimed: number;
+  perUserLimit: number;
+  startsAt: number;
+  endsAt: number;
+  paused: boolean;
+  version: number;
+  rebuilding: boolean;
+}
+
+export type CampaignState = 'scheduled' | 'active' | 'paused' | 'sold_out' | 'ended';
+
+/** Same order of checks as lua/claim.lua, so the state says what a claim would get right now. */
+export function campaignState(
+  c: Pick<LiveCampaign, 'startsAt' | 'endsAt' | 'paused' | 'remaining'>,
+  now: number,
+): CampaignState {
+  if (now >= c.endsAt) return 'ended';
+  if (now < c.startsAt) return 'scheduled';
+  if (c.paused) return 'paused';
+  if (c.remaining <= 0) return 'sold_out';
+  return 'active';
+}
+
+/** True when the live copy's editable fields differ from the definition. */
+export function definitionDiffers(live: LiveCampaign, def: CampaignDefinition): boolean {
+  return (
+    live.name !== def.name ||
+    live.perUserLimit !== def.perUserLimit ||
+    live.startsAt !== def.startsAt.getTime() ||
+    live.endsAt !== def.endsAt.getTime() ||
+    live.paused !== def.paused
+  );
+}
+
+/** The changes that actually change something, compared with the current definition. */
+export function effectiveChanges(current: Campaign, changes: DefinitionChanges): DefinitionChanges {
+  const out: DefinitionChanges = {};
+  for (const [key, value] of Object.entries(changes) as [keyof DefinitionChanges, unknown][]) {
+    if (value === undefined) continue;
+    const before = current[key];
+    const same = before instanceof Date && value instanceof Date ? +before === +value : before === value;
+    if (!same) Object.assign(out, { [key]: value });
+  }
+  return out;
+}
+
+export const CAMPAIGN_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
+export const CAMPAIGN_ID_RULE = 'campaign id must match [a-z0-9][a-z0-9-]{0,63}';

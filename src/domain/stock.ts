@@ -1,0 +1,10 @@
+/** A stock change as Redis applied it (lua/adjust_stock.lua journals it; Postgres records it after). */
+export interface StockEntry {
+  id: string;
+  delta: number;
+  actor: string;
+  at: number;
+  totalBefore: number;
+  totalAfter: number;
+  remainingAfter: number;
+}

@@ -1,0 +1,86 @@
+import type { StockChangeResult } from '../campaign/campaign.stock.ts';
+import { type Campaign, type CampaignState, campaignState, type LiveCampaign } from '../domain/campaign.ts';
+import type { Claim, ClaimStatus } from '../domain/claim.ts';
+
+/** How the API shows things: the JSON bodies of the HTTP contract, built from domain values. */
+
+export interface ClaimView {
+  id: string;
+  campaignId: string;
+  userId: string;
+  couponCode: string;
+  claimedAt: string;
+  status: ClaimStatus;
+}
+
+export function claimView(claim: Claim, status: ClaimStatus): ClaimView {
+  return {
+    id: claim.id,
+    campaignId: claim.campaignId,
+    userId: claim.userId,
+    couponCode: claim.couponCode,
+    claimedAt: new Date(claim.claimedAt).toISOString(),
+    status,
+  };
+}
+
+export interface PublicCampaign {
+  id: string;
+  name: string;
+  startsAt: string;
+  endsAt: string;
+  state: CampaignState;
+  totalStock: number;
+  remaining: number;
+  perUserLimit: number;
+}
+
+export function publicView(c: LiveCampaign, now: number): PublicCampaign {
+  return {
+    id: c.id,
+    name: c.name,
+    startsAt: new Date(c.startsAt).toISOString(),
+    endsAt: new Date(c.endsAt).toISOString(),
+    state: campaignState(c, now),
+    totalStock: c.totalStock,
+    remaining: c.remaining,
+    perUserLimit: c.perUserLimit,
+  };
+}
+
+/** A campaign as the admin API shows it (from Postgres, the source of truth for definitions). */
+export interface AdminCampaign {
+  id: string;
+  name: string;
+  totalStock: number;
+  perUserLimit: number;
+  startsAt: string;
+  endsAt: string;
+  paused: boolean;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function adminView(c: Campaign): AdminCampaign {
+  return {
+    id: c.id,
+    name: c.name,
+    totalStock: c.totalStock,
+    perUserLimit: c.perUserLimit,
+    startsAt: c.startsAt.toISOString(),
+    endsAt: c.endsAt.toISOString(),
+    paused: c.paused,
+    version: c.version,
+    createdAt: c.createdAt.toISOString(),
+    updatedAt: c.updatedAt.toISOString(),
+  };
+}
+
+export function stockChangeView(r: StockChangeResult) {
+  return { adjustment: r.adjustment, campaign: adminView(r.campaign), replayed: r.replayed };
+}
+
+export function changeView<T extends { at: Date }>(row: T): Omit<T, 'at'> & { at: string } {
+  return { ...row, at: row.at.toISOString() };
+}

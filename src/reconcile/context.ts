@@ -1,0 +1,69 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { CampaignsRepo } from '../db/campaigns.repo.ts';
+import type { ChangesRepo } from '../db/changes.repo.ts';
+import type { ClaimsRepo } from '../db/claims.repo.ts';
+import type { Database, Tx } from '../db/client.ts';
+import type { RunsRepo } from '../db/runs.repo.ts';
+import type { Campaign, LiveCampaign } from '../domain/campaign.ts';
+import type { PersistJob, PersistProducer } from '../queue/persist.queue.ts';
+import type { CampaignKeys } from '../redis/keys.ts';
+import type { Logger } from '../shared/logger.ts';
+import type { CampaignReport, Violation } from './report.ts';
+
+export interface ReconcilerDeps {
+  database: Database;
+  /** A background connection: reconciling reads whole hashes, which must not queue behind claims. */
+  redis: Redis;
+  keyPrefix: string;
+  repos: { campaigns: CampaignsRepo; claims: ClaimsRepo; changes: ChangesRepo; runs: RunsRepo };
+  producer: Pick<PersistProducer, 'enqueue'>;
+  queue: Queue<PersistJob>;
+  /** A pending claim younger than this is in transit, not lost. */
+  graceMs: number;
+  /** Pause between holding claims off and reading the queue during a rebuild. */
+  settleMs: number;
+  idempotencyTtlSeconds: number;
+  /** Scheduled runs look at campaigns that have not ended, or ended within this window. */
+  lookbackMs: number;
+  log: Logger;
+  /** Tells every instance a campaign changed (after a pass that repaired something). */
+  announce?: (campaignId: string) => Promise<void>;
+  now?: () => number;
+}
+
+export type Repairs = CampaignReport['repairs'];
+
+/**
+ * One campaign's pass: what every step reads (the campaign as Postgres holds it, inside the pass'
+ * transaction, and what Redis held when the pass began) and where it puts what it repaired and found.
+ */
+export interface PassContext {
+  readonly deps: ReconcilerDeps & { now: () => number };
+  readonly id: string;
+  readonly keys: CampaignKeys;
+  readonly tx: Tx;
+  /** Tags the job ids of claims this run requeues. */
+  readonly tag: string;
+  /** The definition; a step that records a stock change updates it. */
+  campaign: Campaign;
+  /** Redis' copy when the pass began (null: Redis did not hold the campaign). */
+  live: LiveCampaign | null;
+  /** Ids of the campaign's claims in Postgres when the pass began. */
+  persistedIds: Set<string>;
+  readonly repairs: Repairs;
+  readonly violations: Violation[];
+}
+
+export type Step = (ctx: PassContext) => Promise<void>;
+
+export function emptyRepairs(): Repairs {
+  return {
+    rebuilt: false,
+    definitionSynced: false,
+    stockChangesRecorded: 0,
+    countersFixed: false,
+    markedPersisted: 0,
+    requeued: 0,
+  };
+}

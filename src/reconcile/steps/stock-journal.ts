@@ -1,0 +1,28 @@
+import { recordStockChange } from '../../campaign/campaign.stock.ts';
+import { decodeStockEntry } from '../../redis/records/stock-entry.ts';
+import type { PassContext } from '../context.ts';
+
+/** Step 3: stock changes Redis applied and journaled but Postgres never recorded (a crash in between). */
+export async function recordStockJournal(ctx: PassContext): Promise<void> {
+  const { deps, tx } = ctx;
+  const entries = Object.values(await deps.redis.hgetall(ctx.keys.journal)).map(decodeStockEntry);
+  const recorded = await deps.repos.changes.recordedStock(
+    tx,
+    entries.map((e) => e.id),
+  );
+  for (const entry of entries.filter((e) => !recorded.has(e.id)).sort((a, b) => a.at - b.at)) {
+    const campaign = await recordStockChange(tx, deps.repos, ctx.id, entry, { recordedBy: 'reconciler' });
+    if (!campaign) continue;
+    ctx.campaign = campaign;
+    ctx.repairs.stockChangesRecorded++;
+  }
+  const n = ctx.repairs.stockChangesRecorded;
+  if (n > 0) {
+    ctx.violations.push({
+      invariant: 'stock',
+      message: `${n} stock changes applied in Redis were missing from Postgres; recorded`,
+      values: { recorded: n },
+      repaired: true,
+    });
+  }
+}

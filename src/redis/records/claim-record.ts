@@ -1,0 +1,39 @@
+import type { Claim } from '../../domain/claim.ts';
+
+/**
+ * The pending claim record in a campaign's claims hash: the claim as JSON. Written by claim.lua
+ * (lua/includes/claim_record.lua) and by the rebuild (encodeClaimRecord); this module is the only reader.
+ */
+export function encodeClaimRecord(c: Claim): string {
+  return JSON.stringify({
+    id: c.id,
+    campaignId: c.campaignId,
+    userId: c.userId,
+    couponCode: c.couponCode,
+    claimedAt: c.claimedAt,
+    ordinal: c.ordinal,
+    ...(c.idempotencyKey === undefined ? {} : { idempotencyKey: c.idempotencyKey }),
+  });
+}
+
+/**
+ * Records are written by our own code on every accepted claim, so this is a plain shape check rather
+ * than a schema parse; a record that fails it is loud. (Job payloads, which cross a process boundary,
+ * are parsed with claimSchema.)
+ */
+export function decodeClaimRecord(json: string | null | undefined): Claim {
+  if (json == null) throw new Error('no claim record');
+  const r = JSON.parse(json) as Record<string, unknown>;
+  if (
+    typeof r.id !== 'string' ||
+    typeof r.campaignId !== 'string' ||
+    typeof r.userId !== 'string' ||
+    typeof r.couponCode !== 'string' ||
+    typeof r.claimedAt !== 'number' ||
+    typeof r.ordinal !== 'number' ||
+    (r.idempotencyKey !== undefined && typeof r.idempotencyKey !== 'string')
+  ) {
+    throw new Error(`malformed claim record: ${json.slice(0, 200)}`);
+  }
+  return r as unknown as Claim;
+}

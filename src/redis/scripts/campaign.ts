@@ -1,0 +1,25 @@
+import type { Redis, Result } from 'ioredis';
+import type { CampaignDefinition } from '../../domain/campaign.ts';
+import type { CampaignKeys } from '../keys.ts';
+import { type DefinitionArgs, definitionArgs } from './definition.ts';
+import { defineScript } from './source.ts';
+
+export const initCampaignDef = defineScript('fsInitCampaign', 'init_campaign.lua', 1);
+export const setDefinitionDef = defineScript('fsSetDefinition', 'set_definition.lua', 1);
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    fsInitCampaign(meta: string, totalStock: number, ...definition: DefinitionArgs): Result<0 | 1, Context>;
+    fsSetDefinition(meta: string, ...definition: DefinitionArgs): Result<0 | 1, Context>;
+  }
+}
+
+/** lua/init_campaign.lua: loads a new campaign with full stock; false when Redis already had it. */
+export async function initCampaign(r: Redis, keys: CampaignKeys, def: CampaignDefinition): Promise<boolean> {
+  return (await r.fsInitCampaign(keys.meta, def.totalStock, ...definitionArgs(def))) === 1;
+}
+
+/** lua/set_definition.lua: writes the editable fields; false when Redis does not hold the campaign. */
+export async function setDefinition(r: Redis, keys: CampaignKeys, def: CampaignDefinition): Promise<boolean> {
+  return (await r.fsSetDefinition(keys.meta, ...definitionArgs(def))) === 1;
+}

@@ -1,0 +1,62 @@
+import type { Redis } from 'ioredis';
+import { initCampaign, initCampaignDef, setDefinition, setDefinitionDef } from './campaign.ts';
+import { claim, claimDef } from './claim.ts';
+import { soldOutSnapshot, soldOutSnapshotDef, userClaims, userClaimsDef } from './reads.ts';
+import {
+  beginRebuild,
+  beginRebuildDef,
+  finishRebuild,
+  finishRebuildDef,
+  reconcileCounters,
+  reconcileCountersDef,
+} from './rebuild.ts';
+import { type ScriptDef, scriptSource } from './source.ts';
+import { adjustStock, adjustStockDef } from './stock.ts';
+
+/**
+ * Every Lua script, one typed function each: it builds the script's keys from a campaign's keys, names
+ * its arguments and decodes its reply. Return codes and argument positions are known to these modules
+ * alone.
+ */
+export const scripts = {
+  claim,
+  initCampaign,
+  setDefinition,
+  adjustStock,
+  beginRebuild,
+  finishRebuild,
+  reconcileCounters,
+  userClaims,
+  soldOutSnapshot,
+};
+
+/** The scripts registered on every connection. */
+export const scriptDefs: readonly ScriptDef[] = [
+  claimDef,
+  initCampaignDef,
+  setDefinitionDef,
+  adjustStockDef,
+  beginRebuildDef,
+  finishRebuildDef,
+  reconcileCountersDef,
+  userClaimsDef,
+  soldOutSnapshotDef,
+];
+
+/**
+ * Registers every script on a connection with defineCommand. ioredis sends EVALSHA (falling back to EVAL
+ * once per connection), so a deployed version only ever runs its own text.
+ */
+export function defineScripts(redis: Redis): Redis {
+  for (const def of scriptDefs) {
+    redis.defineCommand(def.name, {
+      numberOfKeys: def.keys,
+      lua: scriptSource(def.file),
+      readOnly: def.readOnly ?? false,
+    });
+  }
+  return redis;
+}
+
+export type { ScriptDef };
+export { scriptSource };

@@ -1,9 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
+/** The product's suite (`npm test`). The strategy lab is a tool with a suite of its own (vitest.lab.config.ts). */
 export default defineConfig({
   test: {
     root: new URL('..', import.meta.url).pathname,
-    include: ['src/**/*.test.ts', 'load-tests/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'load-tests/*.test.ts', 'load-tests/lib/**/*.test.ts'],
     globalSetup: ['src/testing/test-env.config.ts'],
     pool: 'forks',
     maxWorkers: 3,

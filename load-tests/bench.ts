@@ -15,7 +15,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import postgres from 'postgres';
-import { couponCode, uuidv7 } from '../src/claim/ids.ts';
+import { couponCode, uuidv7 } from '../src/shared/ids.ts';
 import { adminClient, mintTokens } from './lib/api.ts';
 import { runOpenModel } from './lib/driver.ts';
 import { type Fleet, startFleet } from './lib/fleet.ts';

@@ -1,11 +1,5 @@
+import type { Readiness } from '../http/routes/health.routes.ts';
 import type { Clients } from './clients.ts';
-
-/** What /readyz reports: whether this instance takes traffic, and whether its dependencies answer. */
-export interface Readiness {
-  /** False once shutdown has begun, so a load balancer stops sending traffic before the server closes. */
-  accepting(): boolean;
-  check(): Promise<Record<string, boolean>>;
-}
 
 const answersWithin = (p: Promise<unknown>, ms: number): Promise<boolean> =>
   new Promise((resolve) => {

@@ -1,5 +1,5 @@
-import type { CampaignAdmin } from '../campaign/campaign.admin.ts';
-import { createCampaignAdmin } from '../campaign/campaign.admin.ts';
+import type { Redis } from 'ioredis';
+import { type CampaignAdmin, createCampaignAdmin } from '../campaign/campaign.admin.ts';
 import { type CampaignReader, createCampaignReader } from '../campaign/campaign.read.ts';
 import { type CampaignRestorer, createCampaignRestorer } from '../campaign/campaign.restore.ts';
 import { type CampaignStock, createCampaignStock } from '../campaign/campaign.stock.ts';
@@ -9,10 +9,12 @@ import type { Config } from '../config.ts';
 import { type CampaignsRepo, createCampaignsRepo } from '../db/campaigns.repo.ts';
 import { type ChangesRepo, createChangesRepo } from '../db/changes.repo.ts';
 import { type ClaimsRepo, createClaimsRepo } from '../db/claims.repo.ts';
+import type { Database } from '../db/client.ts';
 import { createRunsRepo, type RunsRepo } from '../db/runs.repo.ts';
 import { createPersistProducer, type PersistProducer } from '../queue/persist.queue.ts';
 import { createReconciler, type Reconciler } from '../reconcile/reconciler.ts';
 import { createSubscriber } from '../redis/connections.ts';
+import type { RedisGate } from '../redis/gate.ts';
 import { campaignChangedChannel } from '../redis/keys.ts';
 import type { Logger } from '../shared/logger.ts';
 import { type Clients, createClients } from './clients.ts';
@@ -44,25 +46,28 @@ export interface Services {
   close(): Promise<void>;
 }
 
-/** The one bootstrap: creates every client and service of a process (nothing else opens connections). */
-export function createServices(config: Config, log: Logger, opts: { dbPoolSize?: number } = {}): Services {
-  const clients = createClients(config, log, opts);
-  const { redis, background, db } = clients;
-  const keyPrefix = config.REDIS_PREFIX;
-  const repos: Repos = {
+function createRepos(db: Database): Repos {
+  return {
     campaigns: createCampaignsRepo(db.db),
     claims: createClaimsRepo(db),
     changes: createChangesRepo(db.db),
     runs: createRunsRepo(db.db),
   };
+}
+
+/**
+ * The sold-out snapshot cache and the pub/sub channel that keeps it honest: every change to a campaign
+ * is announced, and every instance drops its snapshot of that campaign (all of them on a resubscribe).
+ */
+function soldOutWithAnnouncements(config: Config, log: Logger, redis: RedisGate, background: Redis) {
   const soldOut = createSoldOutCache({
     redis,
-    keyPrefix,
+    keyPrefix: config.REDIS_PREFIX,
     ttlMs: config.SOLD_OUT_CACHE_MS,
     maxWinners: config.SOLD_OUT_CACHE_MAX_WINNERS,
     log,
   });
-  const channel = campaignChangedChannel(keyPrefix);
+  const channel = campaignChangedChannel(config.REDIS_PREFIX);
   const subscriber = createSubscriber(
     config.REDIS_URL,
     log,
@@ -74,16 +79,21 @@ export function createServices(config: Config, log: Logger, opts: { dbPoolSize?:
     soldOut.invalidate(campaignId);
     await background.publish(channel, campaignId);
   };
-  const producer = createPersistProducer({
-    queue: clients.persistQueue,
-    batchMax: config.ENQUEUE_BATCH_MAX,
-    flushMs: config.ENQUEUE_FLUSH_MS,
-    log,
-  });
-  const reconciler = createReconciler({
-    database: db,
-    redis: background,
-    keyPrefix,
+  return { soldOut, announce, close: () => subscriber.disconnect() };
+}
+
+function reconcilerFor(
+  config: Config,
+  log: Logger,
+  clients: Clients,
+  repos: Repos,
+  producer: PersistProducer,
+  announce: (campaignId: string) => Promise<void>,
+): Reconciler {
+  return createReconciler({
+    database: clients.db,
+    redis: clients.background,
+    keyPrefix: config.REDIS_PREFIX,
     repos,
     producer,
     queue: clients.persistQueue,
@@ -94,6 +104,22 @@ export function createServices(config: Config, log: Logger, opts: { dbPoolSize?:
     log,
     announce,
   });
+}
+
+/** The one bootstrap: creates every client and service of a process (nothing else opens connections). */
+export function createServices(config: Config, log: Logger, opts: { dbPoolSize?: number } = {}): Services {
+  const clients = createClients(config, log, opts);
+  const { redis, background, db } = clients;
+  const keyPrefix = config.REDIS_PREFIX;
+  const repos = createRepos(db);
+  const { soldOut, announce, close: unsubscribe } = soldOutWithAnnouncements(config, log, redis, background);
+  const producer = createPersistProducer({
+    queue: clients.persistQueue,
+    batchMax: config.ENQUEUE_BATCH_MAX,
+    flushMs: config.ENQUEUE_FLUSH_MS,
+    log,
+  });
+  const reconciler = reconcilerFor(config, log, clients, repos, producer, announce);
   const restorer = createCampaignRestorer({
     campaigns: repos.campaigns,
     log,
@@ -108,6 +134,7 @@ export function createServices(config: Config, log: Logger, opts: { dbPoolSize?:
     changes: repos.changes,
     announce,
   };
+  const ttl = config.IDEMPOTENCY_TTL_SECONDS;
   return {
     config,
     log,
@@ -117,15 +144,13 @@ export function createServices(config: Config, log: Logger, opts: { dbPoolSize?:
     claims: createClaimService({
       redis,
       keyPrefix,
-      idempotencyTtlSeconds: config.IDEMPOTENCY_TTL_SECONDS,
+      idempotencyTtlSeconds: ttl,
       producer,
       restoreIfKnown,
       soldOut,
     }),
     campaigns: createCampaignReader({
-      redis,
-      keyPrefix,
-      campaigns: repos.campaigns,
+      ...operator,
       claims: repos.claims,
       restoreIfKnown,
       queue: clients.persistQueue,
@@ -139,7 +164,7 @@ export function createServices(config: Config, log: Logger, opts: { dbPoolSize?:
     async close() {
       await producer.drain();
       await restorer.settle();
-      subscriber.disconnect();
+      unsubscribe();
       await clients.close();
     },
   };

@@ -1,4 +1,3 @@
-import { campaignId as newCampaignId } from '../claim/ids.ts';
 import type { CampaignsRepo } from '../db/campaigns.repo.ts';
 import type { ChangesRepo } from '../db/changes.repo.ts';
 import type { Database } from '../db/client.ts';
@@ -7,6 +6,7 @@ import type { RedisGate } from '../redis/gate.ts';
 import { campaignKeys } from '../redis/keys.ts';
 import { scripts } from '../redis/scripts/index.ts';
 import { AppError } from '../shared/errors.ts';
+import { campaignId as newCampaignId } from '../shared/ids.ts';
 import { campaignNotFound } from './campaign.read.ts';
 import type { CreateCampaignInput, PatchCampaignInput } from './campaign.schema.ts';
 import { type Actor, campaignWrite } from './operator.ts';
@@ -33,46 +33,54 @@ function audited(c: Campaign, fields: object): Record<string, unknown> {
   );
 }
 
+type ChangeArgs = [
+  id: string,
+  expectedVersion: number | null,
+  changes: DefinitionChanges,
+  action: 'update' | 'pause' | 'resume',
+  who: Actor,
+];
+
+/** Applies definition changes under the row lock; `expectedVersion` null skips the If-Match check. */
+function changeDefinition(
+  deps: CampaignAdminDeps,
+  write: ReturnType<typeof campaignWrite>,
+  ...[id, expectedVersion, changes, action, who]: ChangeArgs
+): Promise<Campaign> {
+  return write(id, async (tx) => {
+    const before = await deps.campaigns.lock(tx, id);
+    if (!before) throw campaignNotFound(id);
+    if (expectedVersion !== null && before.version !== expectedVersion) {
+      throw new AppError('precondition_failed', `campaign ${id} is at version ${before.version}`, {
+        currentVersion: before.version,
+      });
+    }
+    const effective = effectiveChanges(before, changes);
+    if (Object.keys(effective).length === 0) return before;
+    const startsAt = effective.startsAt ?? before.startsAt;
+    const endsAt = effective.endsAt ?? before.endsAt;
+    if (endsAt <= startsAt) throw new AppError('invalid_request', 'endsAt must be after startsAt');
+    const after = await deps.campaigns.update(tx, id, effective);
+    await deps.changes.record(tx, {
+      campaignId: id,
+      actor: who.actor,
+      action,
+      before: audited(before, effective),
+      after: audited(after, effective),
+      requestId: who.requestId,
+    });
+    await deps.redis.run((r) => scripts.setDefinition(r, campaignKeys(deps.keyPrefix, id), after));
+    return after;
+  });
+}
+
 /**
  * Operator writes of definitions: create, edit (with the version the operator last read), pause and
  * resume. Postgres first (the source of truth), then the live copy in Redis, in one transaction.
  */
 export function createCampaignAdmin(deps: CampaignAdminDeps) {
   const write = campaignWrite(deps.database, deps.announce);
-
-  /** Applies definition changes under the row lock; `expectedVersion` null skips the If-Match check. */
-  const change = (
-    id: string,
-    expectedVersion: number | null,
-    changes: DefinitionChanges,
-    action: 'update' | 'pause' | 'resume',
-    who: Actor,
-  ) =>
-    write(id, async (tx) => {
-      const before = await deps.campaigns.lock(tx, id);
-      if (!before) throw campaignNotFound(id);
-      if (expectedVersion !== null && before.version !== expectedVersion) {
-        throw new AppError('precondition_failed', `campaign ${id} is at version ${before.version}`, {
-          currentVersion: before.version,
-        });
-      }
-      const effective = effectiveChanges(before, changes);
-      if (Object.keys(effective).length === 0) return before;
-      const startsAt = effective.startsAt ?? before.startsAt;
-      const endsAt = effective.endsAt ?? before.endsAt;
-      if (endsAt <= startsAt) throw new AppError('invalid_request', 'endsAt must be after startsAt');
-      const after = await deps.campaigns.update(tx, id, effective);
-      await deps.changes.record(tx, {
-        campaignId: id,
-        actor: who.actor,
-        action,
-        before: audited(before, effective),
-        after: audited(after, effective),
-        requestId: who.requestId,
-      });
-      await deps.redis.run((r) => scripts.setDefinition(r, campaignKeys(deps.keyPrefix, id), after));
-      return after;
-    });
+  const change = (...args: ChangeArgs) => changeDefinition(deps, write, ...args);
 
   return {
     create: (input: CreateCampaignInput, who: Actor): Promise<Campaign> =>

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { uuidv7 } from '../claim/ids.ts';
 import type { CampaignsRepo } from '../db/campaigns.repo.ts';
 import type { ChangesRepo } from '../db/changes.repo.ts';
 import type { Database, Tx } from '../db/client.ts';
@@ -9,6 +8,7 @@ import type { RedisGate } from '../redis/gate.ts';
 import { campaignKeys } from '../redis/keys.ts';
 import { scripts } from '../redis/scripts/index.ts';
 import { AppError, UnavailableError } from '../shared/errors.ts';
+import { uuidv7 } from '../shared/ids.ts';
 import { campaignNotFound } from './campaign.read.ts';
 import { type Actor, campaignWrite } from './operator.ts';
 

@@ -3,7 +3,7 @@ import type { PersistProducer } from '../queue/persist.queue.ts';
 import type { RedisGate } from '../redis/gate.ts';
 import { campaignKeys } from '../redis/keys.ts';
 import { scripts } from '../redis/scripts/index.ts';
-import { couponCode, uuidv7 } from './ids.ts';
+import { couponCode, uuidv7 } from '../shared/ids.ts';
 import type { SoldOutCache } from './sold-out.ts';
 
 export interface ClaimServiceDeps {

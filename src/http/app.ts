@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import type { Readiness } from '../bootstrap/readiness.ts';
 import type { CampaignAdmin } from '../campaign/campaign.admin.ts';
 import type { CampaignReader } from '../campaign/campaign.read.ts';
 import type { CampaignStock } from '../campaign/campaign.stock.ts';
@@ -13,7 +12,7 @@ import { requestId } from './middleware/request-id.ts';
 import { adminRoutes } from './routes/admin.routes.ts';
 import { campaignsRoutes } from './routes/campaigns.routes.ts';
 import { claimsRoutes } from './routes/claims.routes.ts';
-import { healthRoutes } from './routes/health.routes.ts';
+import { healthRoutes, type Readiness } from './routes/health.routes.ts';
 
 export interface AppDeps {
   claims: ClaimService;

@@ -1,4 +1,4 @@
-import { uuidv7 } from '../claim/ids.ts';
+import { uuidv7 } from '../shared/ids.ts';
 import { reconcileCampaign } from './campaign-pass.ts';
 import type { ReconcilerDeps } from './context.ts';
 import { type CampaignReport, type RunReport, unrepaired } from './report.ts';
@@ -13,6 +13,44 @@ export type Trigger = RunReport['trigger'];
  * run one after the other; every repair is idempotent, and a requeued claim is re-stamped in the pending
  * set so the next pass leaves it to its job for another grace period.
  */
+/** Builds the run's report, stores it in reconciliation_runs and logs its outcome. */
+async function storeRun(
+  deps: ReconcilerDeps & { now: () => number },
+  opts: { trigger: Trigger; campaignId?: string | undefined },
+  run: { startedAt: number; interrupted: boolean; campaigns: CampaignReport[] },
+): Promise<RunReport> {
+  const finishedAt = deps.now();
+  const report: RunReport = {
+    runId: null,
+    trigger: opts.trigger,
+    startedAt: new Date(run.startedAt).toISOString(),
+    finishedAt: new Date(finishedAt).toISOString(),
+    durationMs: finishedAt - run.startedAt,
+    ok: true,
+    interrupted: run.interrupted,
+    campaigns: run.campaigns,
+  };
+  const left = unrepaired(report).length;
+  report.ok = left === 0;
+  report.runId = await deps.repos.runs.insert({
+    trigger: report.trigger,
+    campaignId: opts.campaignId ?? null,
+    startedAt: new Date(run.startedAt),
+    finishedAt: new Date(finishedAt),
+    ok: report.ok,
+    report,
+  });
+  deps.log[report.ok ? 'info' : 'warn']('reconciliation finished', {
+    runId: report.runId,
+    trigger: opts.trigger,
+    campaigns: run.campaigns.length,
+    unrepaired: left,
+    interrupted: run.interrupted,
+    durationMs: report.durationMs,
+  });
+  return report;
+}
+
 export function createReconciler(input: ReconcilerDeps) {
   const deps = { ...input, now: input.now ?? Date.now };
   const { repos } = deps;
@@ -56,35 +94,7 @@ export function createReconciler(input: ReconcilerDeps) {
         campaigns.push(report);
         await announceRepairs(report);
       }
-      const finishedAt = deps.now();
-      const report: RunReport = {
-        runId: null,
-        trigger: opts.trigger,
-        startedAt: new Date(startedAt).toISOString(),
-        finishedAt: new Date(finishedAt).toISOString(),
-        durationMs: finishedAt - startedAt,
-        ok: true,
-        interrupted: campaigns.length < ids.length,
-        campaigns,
-      };
-      report.ok = unrepaired(report).length === 0;
-      report.runId = await repos.runs.insert({
-        trigger: report.trigger,
-        campaignId: opts.campaignId ?? null,
-        startedAt: new Date(startedAt),
-        finishedAt: new Date(finishedAt),
-        ok: report.ok,
-        report,
-      });
-      deps.log[report.ok ? 'info' : 'warn']('reconciliation finished', {
-        runId: report.runId,
-        trigger: opts.trigger,
-        campaigns: campaigns.length,
-        unrepaired: unrepaired(report).length,
-        interrupted: report.interrupted,
-        durationMs: report.durationMs,
-      });
-      return report;
+      return storeRun(deps, opts, { startedAt, interrupted: campaigns.length < ids.length, campaigns });
     },
 
     /** The most recent reports, newest first. */

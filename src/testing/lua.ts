@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
-import { couponCode, uuidv7 } from '../claim/ids.ts';
 import { campaignKeys } from '../redis/keys.ts';
 import { scripts } from '../redis/scripts/index.ts';
+import { couponCode, uuidv7 } from '../shared/ids.ts';
 
 /** Loads a campaign straight into Redis (no Postgres), for script-level tests. */
 export async function seedCampaign(

@@ -1,6 +1,12 @@
 import { Hono } from 'hono';
-import type { Readiness } from '../../bootstrap/readiness.ts';
 import type { AppEnv } from '../env.ts';
+
+/** What /readyz reports: whether this instance takes traffic, and whether its dependencies answer. */
+export interface Readiness {
+  /** False once shutdown has begun, so a load balancer stops sending traffic before the server closes. */
+  accepting(): boolean;
+  check(): Promise<Record<string, boolean>>;
+}
 
 export function healthRoutes(readiness: Readiness) {
   return new Hono<AppEnv>()

@@ -1,0 +1,89 @@
+import type { Claim } from '../../domain/claim.ts';
+import type { Database } from '../client.ts';
+
+export interface InsertOutcome {
+  /** Rows this call wrote. */
+  inserted: string[];
+  /** Claims already present under the same id: a re-delivery, harmless. */
+  alreadyPresent: string[];
+  /** Claims Postgres refused: another row holds their coupon code or (campaign, user, ordinal), or a constraint failed. */
+  refused: string[];
+}
+
+/**
+ * Batches travel as one JSON parameter that Postgres unpacks (jsonb_to_recordset): the statement text is
+ * the same for any batch size, so it is prepared once and no 1,000-placeholder query is built. Not
+ * sql.array(): postgres.js serialises arrays through a type map it fetches after a connection opens, and
+ * a query built before that sends `a,b` instead of `{a,b}`, which Postgres rejects. The parameter is typed
+ * text (`::text::jsonb`): typed jsonb, postgres.js would JSON-encode the string again on a client that
+ * drizzle has not patched.
+ */
+function rowsJson(batch: Claim[]): string {
+  return JSON.stringify(
+    batch.map((c) => ({
+      id: c.id,
+      campaign_id: c.campaignId,
+      user_id: c.userId,
+      ordinal: c.ordinal,
+      coupon_code: c.couponCode,
+      idempotency_key: c.idempotencyKey ?? null,
+      claimed_ms: c.claimedAt,
+    })),
+  );
+}
+
+/** The SQL type of one row of a batch as jsonb_to_recordset unpacks it. */
+const ROW_TYPE =
+  '(id uuid, campaign_id text, user_id text, ordinal int, coupon_code text, idempotency_key text, claimed_ms bigint)';
+
+/** Writing claims into the ledger: batched, idempotent, and telling apart why a row was not written. */
+export function claimWrites({ sql }: Pick<Database, 'sql'>) {
+  const rowType = sql.unsafe(ROW_TYPE);
+
+  /** Which of these claim ids are in Postgres. */
+  const existing = async (ids: string[]): Promise<Set<string>> => {
+    if (ids.length === 0) return new Set();
+    const rows = await sql<{ id: string }[]>`
+      select id from claims
+      where id in (select value::uuid from jsonb_array_elements_text(${JSON.stringify(ids)}::text::jsonb))`;
+    return new Set(rows.map((r) => r.id));
+  };
+
+  return {
+    existing,
+
+    /** One multi-row INSERT per batch, idempotent by the claim id and the unique constraints. */
+    async insertMany(batch: Claim[]): Promise<InsertOutcome> {
+      const rows = await sql<{ id: string }[]>`
+        insert into claims (id, campaign_id, user_id, ordinal, coupon_code, idempotency_key, claimed_at)
+        select id, campaign_id, user_id, ordinal, coupon_code, idempotency_key, to_timestamp(claimed_ms / 1000.0)
+        from jsonb_to_recordset(${rowsJson(batch)}::text::jsonb) as t${rowType}
+        on conflict do nothing
+        returning id`;
+      const inserted = rows.map((r) => r.id);
+      if (inserted.length === batch.length) return { inserted, alreadyPresent: [], refused: [] };
+      const written = new Set(inserted);
+      const skipped = batch.filter((c) => !written.has(c.id)).map((c) => c.id);
+      const present = await existing(skipped);
+      return {
+        inserted,
+        alreadyPresent: skipped.filter((id) => present.has(id)),
+        refused: skipped.filter((id) => !present.has(id)),
+      };
+    },
+
+    /**
+     * Claims Postgres would refuse although their id is new: another row already holds their coupon code
+     * or their (campaign, user, ordinal). Re-sending them cannot help.
+     */
+    async conflicting(batch: Claim[]): Promise<Set<string>> {
+      if (batch.length === 0) return new Set();
+      const rows = await sql<{ id: string }[]>`
+        select t.id from jsonb_to_recordset(${rowsJson(batch)}::text::jsonb) as t${rowType}
+        where exists (
+          select 1 from claims c where c.id <> t.id and (c.coupon_code = t.coupon_code
+            or (c.campaign_id = t.campaign_id and c.user_id = t.user_id and c.ordinal = t.ordinal)))`;
+      return new Set(rows.map((r) => r.id));
+    },
+  };
+}

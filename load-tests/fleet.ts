@@ -7,6 +7,7 @@
  * or SIGTERM stops them all and waits until each has exited.
  */
 import { parseArgs } from 'node:util';
+import { stopOnExit } from './lib/children.ts';
 import { startFleet } from './lib/fleet.ts';
 
 const { values } = parseArgs({
@@ -28,12 +29,11 @@ if (![apis, workers, basePort].every(Number.isInteger) || apis < 1 || workers < 
 const env: Record<string, string> = {};
 for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
 const width = Math.max(`api-${apis}`.length, `worker-${workers}`.length);
-let shuttingDown = false;
-// Signals are handled from the first moment: a Ctrl-C while starting stops what has started.
+let shuttingDown: Promise<number> | undefined;
+// Signals and crashes are handled from the first moment: a Ctrl-C while starting stops what has started.
 const starting = new AbortController();
 let fleet: Awaited<ReturnType<typeof startFleet>> | undefined;
-process.on('SIGINT', () => void shutdown(0));
-process.on('SIGTERM', () => void shutdown(0));
+stopOnExit({ onStop: (reason) => shutdown(reason === 'crash' ? 1 : 0) });
 
 fleet = await startFleet({
   apis,
@@ -47,7 +47,7 @@ fleet = await startFleet({
   onUnexpectedExit: (name, code) => {
     if (shuttingDown) return;
     console.error(`${name} exited with ${code}; stopping the fleet`);
-    void shutdown(1);
+    void shutdown(1).then((exitCode) => process.exit(exitCode));
   },
 }).catch((err: unknown) => {
   if (!shuttingDown)
@@ -62,15 +62,17 @@ for (const p of fleet.processes)
   console.log(`  ${p.name.padEnd(width)}  pid ${p.pid}${p.url ? `  ${p.url}` : ''}`);
 console.log(`BASE_URLS=${fleet.urls.join(',')}`);
 
-async function shutdown(code: number) {
-  if (shuttingDown) return;
-  shuttingDown = true;
-  if (!fleet) {
-    starting.abort(); // startFleet stops what it started, then the catch above exits
-    return;
-  }
-  console.log('stopping the fleet...');
-  const exits = await fleet.stop();
-  for (const e of exits) console.log(`  ${e.name} (pid ${e.pid}) exited with ${e.code}`);
-  process.exit(code === 0 && exits.every((e) => e.code === 0) ? 0 : code || 1);
+/** Stops the fleet once and reports every exit; resolves with this tool's exit code. */
+function shutdown(code: number): Promise<number> {
+  shuttingDown ??= (async () => {
+    if (!fleet) {
+      starting.abort(); // startFleet stops what it started, then the catch above exits
+      return code;
+    }
+    console.log('stopping the fleet...');
+    const exits = await fleet.stop();
+    for (const e of exits) console.log(`  ${e.name} (pid ${e.pid}) exited with ${e.code}`);
+    return code === 0 && exits.every((e) => e.code === 0) ? 0 : code || 1;
+  })();
+  return shuttingDown;
 }

@@ -18,6 +18,7 @@ import { htmlReport, labelOf, ratio, textTable } from './lab/report.ts';
 import { runLab } from './lab/run-lab.ts';
 import { capacity, type LabCapacity, type LabScenario, multiItem, singleItem } from './lab/scenario.ts';
 import { strategies } from './lab/strategies/index.ts';
+import { stopOnExit } from './lib/children.ts';
 import { projectRoot } from './lib/processes.ts';
 import { scratch } from './lib/scratch.ts';
 
@@ -69,7 +70,8 @@ const closedLoop: LabCapacity = {
   connectionsPerBase: num('capacity-connections'),
 };
 const resources = scratch('lab');
-process.on('SIGINT', () => void resources.cleanup().then(() => process.exit(130)));
+// The lab's processes and Redlock nodes are registered as they start; this stops them on any exit.
+stopOnExit({ onStop: () => resources.cleanup() });
 
 try {
   console.log(

@@ -13,6 +13,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { stopOnExit } from './lib/children.ts';
 import { type Fleet, startFleet } from './lib/fleet.ts';
 import { projectRoot } from './lib/processes.ts';
 import { barChart, lineChart, page, table } from './lib/report-html.ts';
@@ -49,13 +50,16 @@ if (users !== scenario.users) {
 }
 
 let fleet: Fleet | undefined;
-const stopFleet = async () => {
-  if (fleet) await fleet.stop();
-  fleet = undefined;
-  if (resources && !values.keep) await resources.cleanup();
+let stopping: Promise<void> | undefined;
+/** Once, whether the run ends, is interrupted or crashes (stopOnExit calls it too). */
+const stopFleet = () => {
+  stopping ??= (async () => {
+    await fleet?.stop();
+    if (resources && !values.keep) await resources.cleanup();
+  })();
+  return stopping;
 };
-process.on('SIGINT', () => void stopFleet().then(() => process.exit(130)));
-process.on('SIGTERM', () => void stopFleet().then(() => process.exit(143)));
+stopOnExit({ onStop: stopFleet });
 
 let bases = (process.env.BASE_URLS ?? '').split(',').filter(Boolean);
 if (bases.length === 0) {

@@ -99,6 +99,8 @@ export const ADMIN_TOKEN = envString('ADMIN_TOKEN', 'dev-admin-token');
 export const JWT_SECRET = envString('JWT_SECRET', 'dev-jwt-secret-change-me');
 /** Per-request timeout of claims: a request stuck longer than this is a failure, not a slow success. */
 export const REQUEST_TIMEOUT = envString('REQUEST_TIMEOUT', '10s');
+/** How long teardown waits for the persist queue to drain before judging. */
+export const DRAIN_TIMEOUT_S = envNumber('DRAIN_TIMEOUT_S', 60, { min: 0, integer: true });
 
 /**
  * The instance for this iteration: iterations are spread round-robin over BASE_URLS, so every
@@ -113,6 +115,83 @@ export function pickInstance(bases, offset) {
   const base = bases[i];
   if (base === undefined) throw new Error('no base URL to pick from');
   return base;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Test options: one open-model scenario and the thresholds every claim test is judged by
+// ---------------------------------------------------------------------------------------------------
+
+/**
+ * An arrival-rate schedule without the keys arrivalOptions() fills in.
+ * @typedef {Omit<import('k6/options').ConstantArrivalRateScenario, 'timeUnit' | 'preAllocatedVUs' | 'maxVUs' | 'gracefulStop'>
+ *   | Omit<import('k6/options').RampingArrivalRateScenario, 'timeUnit' | 'preAllocatedVUs' | 'maxVUs' | 'gracefulStop'>} ArrivalSchedule
+ */
+
+/**
+ * The options of a test made of one arrival-rate scenario (rates per second). An arrival-rate executor
+ * needs enough idle VUs to start each iteration on time: with claims answered in a few ms, peakRate/10
+ * VUs (env PRE_VUS) cover up to 100 ms per iteration; maxVUs (env MAX_VUS) lets k6 add more if the
+ * service slows down (a shortage shows as dropped_iterations in the summary). teardown() may wait
+ * DRAIN_TIMEOUT_S for the drain, so its timeout is a minute longer.
+ * @param {string} name  the scenario's name
+ * @param {ArrivalSchedule} schedule
+ * @param {number} peakRate  the highest arrival rate of the schedule, per second
+ * @param {Record<string, import('k6/options').Threshold[]>} thresholds
+ * @returns {import('k6/options').Options}
+ */
+export function arrivalOptions(name, schedule, peakRate, thresholds) {
+  const preAllocatedVUs = envNumber('PRE_VUS', Math.max(10, Math.ceil(peakRate / 10)), {
+    min: 1,
+    integer: true,
+  });
+  const maxVUs = envNumber('MAX_VUS', Math.max(preAllocatedVUs, peakRate), { min: 1, integer: true });
+  /** @type {Record<string, import('k6/options').Scenario>} */
+  const scenarios = {};
+  scenarios[name] = Object.assign({}, schedule, {
+    timeUnit: '1s',
+    preAllocatedVUs: preAllocatedVUs,
+    maxVUs: maxVUs,
+    gracefulStop: '15s',
+  });
+  return {
+    scenarios: scenarios,
+    thresholds: thresholds,
+    summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)', 'count'],
+    setupTimeout: '60s',
+    teardownTimeout: `${DRAIN_TIMEOUT_S + 60}s`,
+  };
+}
+
+/**
+ * The thresholds of every claim test, plus the script's own (`own`, which may also tighten these).
+ * Thresholds are fixed at init, before setup() runs.
+ * @param {{ p95Ms: number, p99Ms: number }} latency  bounds of a claim, in ms (whole test and per instance)
+ * @param {Record<string, import('k6/options').Threshold[]>} own
+ * @returns {Record<string, import('k6/options').Threshold[]>}
+ */
+export function claimThresholds(latency, own) {
+  /** @type {Record<string, import('k6/options').Threshold[]>} */
+  const thresholds = {
+    // Real failures (5xx, unexpected 4xx, timeouts) stay under 1% of requests; what counts as
+    // expected is the script's http.setResponseCallback.
+    http_req_failed: ['rate<0.01'],
+    // "Expected outcomes are never 500": not a single server error.
+    server_errors: ['count==0'],
+    // The script's checks (status as expected, 200/201 bodies carry a coupon code, ...).
+    checks: ['rate>0.99'],
+    // Claims must stay fast.
+    claim_latency: [`p(95)<${latency.p95Ms}`, `p(99)<${latency.p99Ms}`],
+    // teardown: the stock adds up after the drain and claimed = persisted.
+    invariant_violations: ['count==0'],
+  };
+  Object.assign(thresholds, own);
+  for (const base of BASE_URLS) {
+    // Per instance: every instance took traffic and none is slow on its own (also shows up per
+    // instance in the summary, which k6 only does for metrics that have a threshold).
+    thresholds[`http_reqs{instance:${base}}`] = ['count>0'];
+    thresholds[`claim_latency{instance:${base}}`] = [`p(95)<${latency.p95Ms}`];
+  }
+  return thresholds;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -566,6 +645,15 @@ export function createClaimMetrics() {
 }
 
 /**
+ * The outcome counters of the claim metrics (every one but the latency trend).
+ * @param {ReturnType<typeof createClaimMetrics>} m
+ * @returns {Counter[]}
+ */
+export function claimCounters(m) {
+  return [m.claimed, m.replayed, m.duplicate, m.soldOut, m.serverErrors, m.unexpected];
+}
+
+/**
  * Adds 0 to each counter (call it from setup()) so each one appears in the summary even when nothing
  * was counted: the end-of-test data then holds e.g. server_errors = 0 rather than no entry at all.
  * @param {readonly Counter[]} counters
@@ -685,6 +773,16 @@ export function fmtCount(n) {
 }
 
 /**
+ * A metric's count as shown in the summary ("0" when the metric is missing).
+ * @param {SummaryData} data
+ * @param {string} metric
+ * @returns {string}
+ */
+export function countOf(data, metric) {
+  return fmtCount(stat(data, metric, 'count'));
+}
+
+/**
  * Every threshold with its verdict and the value it was judged on.
  * @param {SummaryData} data
  * @returns {{ lines: string[], passed: boolean }}
@@ -742,4 +840,49 @@ export function summaryOutputs(data, path, text, extra) {
   const out = { stdout: text };
   out[path] = `${JSON.stringify(Object.assign({}, data, { flashsale: extra }), null, 2)}\n`;
   return out;
+}
+
+/**
+ * Arrivals k6 could not start on time for lack of a free VU.
+ * @param {SummaryData} data
+ * @returns {number}
+ */
+export function droppedIterations(data) {
+  return stat(data, 'dropped_iterations', 'count') || 0;
+}
+
+/**
+ * handleSummary's answer for a claim test: on stdout the title, the target, the script's own lines
+ * (scenario, arrivals, outcomes), the claim latency overall and per instance, the state after the drain,
+ * the script's notes, a note on dropped arrivals, every threshold and the verdict; at `path` the full
+ * data as JSON, with `meta`, the base URLs and the verdict under "flashsale".
+ * @param {SummaryData} data
+ * @param {{ title: string, lines: string[], notes: string[], path: string, meta: Record<string, unknown> }} spec
+ * @returns {Record<string, string>}
+ */
+export function claimSummary(data, spec) {
+  const report = thresholdReport(data);
+  const dropped = droppedIterations(data);
+  const lines = ['', spec.title, `  target        ${BASE_URLS.length} instance(s): ${BASE_URLS.join(', ')}`];
+  lines.push(...spec.lines);
+  lines.push(
+    `  latency       avg ${fmtMs(stat(data, 'claim_latency', 'avg'))}, med ${fmtMs(stat(data, 'claim_latency', 'med'))}, ` +
+      `p95 ${fmtMs(stat(data, 'claim_latency', 'p(95)'))}, p99 ${fmtMs(stat(data, 'claim_latency', 'p(99)'))}, ` +
+      `max ${fmtMs(stat(data, 'claim_latency', 'max'))}`,
+  );
+  for (const base of BASE_URLS) {
+    lines.push(
+      `  instance      ${base}  ${fmtCount(stat(data, `http_reqs{instance:${base}}`, 'count'))} req, ` +
+        `p95 ${fmtMs(stat(data, `claim_latency{instance:${base}}`, 'p(95)'))}`,
+    );
+  }
+  lines.push(`  after drain   ${finalStateLine(data)}`);
+  lines.push(...spec.notes);
+  if (dropped > 0) {
+    lines.push(`  note          k6 could not start ${dropped} arrivals on time: raise PRE_VUS/MAX_VUS`);
+  }
+  lines.push('  thresholds', ...report.lines);
+  lines.push(`  result        ${report.passed ? 'PASS' : 'FAIL'}`, `  summary JSON  ${spec.path}`, '');
+  const meta = Object.assign({}, spec.meta, { baseUrls: BASE_URLS, thresholdsPassed: report.passed });
+  return summaryOutputs(data, spec.path, lines.join('\n'), meta);
 }

@@ -23,53 +23,19 @@ import { check } from 'k6';
 import exec from 'k6/execution';
 import http from 'k6/http';
 import { Counter } from 'k6/metrics';
-import {
-  assertReady,
-  BASE_URLS,
-  claimRequest,
-  createCampaign,
-  createClaimMetrics,
-  createVerificationMetrics,
-  envNumber,
-  envString,
-  finalStateLine,
-  fmtCount,
-  fmtMs,
-  log,
-  mintUserJwt,
-  parseScenario,
-  pickInstance,
-  recordClaim,
-  send,
-  stat,
-  summaryOutputs,
-  thresholdReport,
-  verifyAfterDrain,
-  zeroCounters,
-} from './lib.js';
+import * as lib from './lib.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Init context: runs once per VU (and once to read `options`). No HTTP here.
 // ---------------------------------------------------------------------------------------------------
 
-const SCENARIO_FILE = envString('SCENARIO_FILE', '../scenario.json');
-const scenario = parseScenario(readScenarioFile(SCENARIO_FILE), SCENARIO_FILE);
+const SCENARIO_FILE = lib.envString('SCENARIO_FILE', '../scenario.json');
+const scenario = lib.parseScenario(readScenarioFile(SCENARIO_FILE), SCENARIO_FILE);
 
 /** Latency bounds of a claim, in ms (whole test and per instance). */
-const P95_MS = envNumber('P95_MS', 250, { min: 1 });
-const P99_MS = envNumber('P99_MS', 500, { min: 1 });
-/** How long teardown waits for the persist queue to drain before judging. */
-const DRAIN_TIMEOUT_S = envNumber('DRAIN_TIMEOUT_S', 60, { min: 0, integer: true });
-const SUMMARY_PATH = envString('SUMMARY_PATH', 'load-tests/results/storm-summary.json');
-
-// An arrival-rate executor needs enough idle VUs to start each iteration on time. With claims answered
-// in a few ms, peakRate/10 VUs cover up to 100 ms per iteration; maxVUs lets k6 add more if the
-// service slows down (a shortage shows as dropped_iterations in the summary).
-const PRE_VUS = envNumber('PRE_VUS', Math.max(10, Math.ceil(scenario.peakRate / 10)), {
-  min: 1,
-  integer: true,
-});
-const MAX_VUS = envNumber('MAX_VUS', Math.max(PRE_VUS, scenario.peakRate), { min: 1, integer: true });
+const P95_MS = lib.envNumber('P95_MS', 250, { min: 1 });
+const P99_MS = lib.envNumber('P99_MS', 500, { min: 1 });
+const SUMMARY_PATH = lib.envString('SUMMARY_PATH', 'load-tests/results/storm-summary.json');
 
 /** The statuses a storm may answer; anything else is a failed check. */
 const EXPECTED = [200, 201, 409, 410];
@@ -110,58 +76,38 @@ if (stages.length === 0) throw new Error('rampSeconds and holdSeconds are both 0
 const PLANNED_ARRIVALS = Math.round(scenario.peakRate * (scenario.rampSeconds / 2 + scenario.holdSeconds));
 
 /**
- * Thresholds are fixed at init, before setup() runs: the oversell guard uses the scenario's stock,
- * and setup() creates the campaign with that same stock (STOCK overrides both; teardown double-checks
- * the server's totalStock against it).
- * @type {Record<string, import('k6/options').Threshold[]>}
+ * Beside the thresholds of every claim test (lib.js claimThresholds; checks here: status is one of
+ * 200/201/409/410, 201s carry a coupon code, per-user bursts stay within limits; teardown: claimed <=
+ * totalStock, remaining + claimed = totalStock, claimed = persisted). The oversell guard uses the
+ * scenario's stock, and setup() creates the campaign with that same stock (STOCK overrides both;
+ * teardown double-checks the server's totalStock against it).
  */
-const thresholds = {
-  // Real failures (5xx, unexpected 4xx, timeouts) stay under 1% of requests.
-  http_req_failed: ['rate<0.01'],
-  // "Expected outcomes are never 500": not a single server error.
-  server_errors: ['count==0'],
-  // Status is one of 200/201/409/410, 201s carry a coupon code, per-user bursts stay within limits.
-  checks: ['rate>0.99'],
-  // Claims must stay fast under the storm.
-  claim_latency: [`p(95)<${P95_MS}`, `p(99)<${P99_MS}`],
-  // No oversell as seen by clients: never more 201s than coupons.
-  coupons_claimed: [`count<=${scenario.stock}`],
-  // No user got more than perUserLimit coupons, no Idempotency-Key produced two claims.
-  user_invariant_violations: ['count==0'],
-  // teardown: claimed <= totalStock, remaining + claimed = totalStock, claimed = persisted after drain.
-  invariant_violations: ['count==0'],
-};
-for (const base of BASE_URLS) {
-  // Per instance: every instance took traffic and none is slow on its own (also shows up per
-  // instance in the summary, which k6 only does for metrics that have a threshold).
-  thresholds[`http_reqs{instance:${base}}`] = ['count>0'];
-  thresholds[`claim_latency{instance:${base}}`] = [`p(95)<${P95_MS}`];
-}
-
-/** @type {import('k6/options').Options} */
-export const options = {
-  scenarios: {
-    storm: {
-      // Open model: k6 starts iterations at the scheduled rate whatever the response times, like
-      // real users who do not wait for each other. (A closed model, fixed VUs looping, would slow its
-      // own arrivals down exactly when the service struggles and hide the problem.)
-      executor: 'ramping-arrival-rate',
-      startRate: scenario.rampSeconds > 0 ? 0 : scenario.peakRate,
-      timeUnit: '1s',
-      stages: stages,
-      preAllocatedVUs: PRE_VUS,
-      maxVUs: MAX_VUS,
-      gracefulStop: '15s',
-    },
+const thresholds = lib.claimThresholds(
+  { p95Ms: P95_MS, p99Ms: P99_MS },
+  {
+    // No oversell as seen by clients: never more 201s than coupons.
+    coupons_claimed: [`count<=${scenario.stock}`],
+    // No user got more than perUserLimit coupons, no Idempotency-Key produced two claims.
+    user_invariant_violations: ['count==0'],
   },
-  thresholds: thresholds,
-  summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)', 'count'],
-  setupTimeout: '60s',
-  teardownTimeout: `${DRAIN_TIMEOUT_S + 60}s`,
-};
+);
 
-const claims = createClaimMetrics();
-const verification = createVerificationMetrics();
+// Open model: k6 starts iterations at the scheduled rate whatever the response times, like real users
+// who do not wait for each other. (A closed model, fixed VUs looping, would slow its own arrivals down
+// exactly when the service struggles and hide the problem.)
+export const options = lib.arrivalOptions(
+  'storm',
+  {
+    executor: 'ramping-arrival-rate',
+    startRate: scenario.rampSeconds > 0 ? 0 : scenario.peakRate,
+    stages: stages,
+  },
+  scenario.peakRate,
+  thresholds,
+);
+
+const claims = lib.createClaimMetrics();
+const verification = lib.createVerificationMetrics();
 /** An impatient user got more coupons than allowed, or one Idempotency-Key yielded different claims. */
 const userViolations = new Counter('user_invariant_violations');
 
@@ -178,14 +124,14 @@ const userViolations = new Counter('user_invariant_violations');
 
 /** @returns {SetupData} */
 export function setup() {
-  assertReady(BASE_URLS);
+  lib.assertReady(lib.BASE_URLS);
   if (Math.abs(PLANNED_ARRIVALS - scenario.users) > Math.max(1, scenario.users * 0.01)) {
-    log.warn(
+    lib.log.warn(
       `scenario says ${scenario.users} users but the schedule makes ${PLANNED_ARRIVALS} arrivals ` +
         '(one user each): keep users = peakRate * (rampSeconds / 2 + holdSeconds)',
     );
   }
-  const campaign = createCampaign({
+  const campaign = lib.createCampaign({
     idPrefix: 'storm',
     name: `k6 storm ${new Date().toISOString()}`,
     totalStock: scenario.stock,
@@ -194,19 +140,10 @@ export function setup() {
   if (campaign.totalStock !== scenario.stock) {
     throw new Error(`campaign created with totalStock ${campaign.totalStock}, expected ${scenario.stock}`);
   }
-  zeroCounters([
-    claims.claimed,
-    claims.replayed,
-    claims.duplicate,
-    claims.soldOut,
-    claims.serverErrors,
-    claims.unexpected,
-    userViolations,
-    verification.violations,
-  ]);
-  log.log(
+  lib.zeroCounters(lib.claimCounters(claims).concat([userViolations, verification.violations]));
+  lib.log.log(
     `campaign ${campaign.id}: stock ${campaign.totalStock}, per-user limit ${campaign.perUserLimit}; ` +
-      `${PLANNED_ARRIVALS} users over ${scenario.rampSeconds + scenario.holdSeconds} s on ${BASE_URLS.length} instance(s)`,
+      `${PLANNED_ARRIVALS} users over ${scenario.rampSeconds + scenario.holdSeconds} s on ${lib.BASE_URLS.length} instance(s)`,
   );
   return { campaignId: campaign.id, totalStock: campaign.totalStock, perUserLimit: campaign.perUserLimit };
 }
@@ -230,11 +167,16 @@ function spread(i, factor) {
  */
 export default function (data) {
   const i = exec.scenario.iterationInTest;
-  const token = mintUserJwt(`storm-${i}`);
+  const token = lib.mintUserJwt(`storm-${i}`);
 
   if (spread(i, 0.6180339887498949) >= scenario.impatientShare) {
-    const base = pickInstance(BASE_URLS);
-    recordClaim(send(claimRequest(base, data.campaignId, token, undefined)), claims, base, EXPECTED);
+    const base = lib.pickInstance(lib.BASE_URLS);
+    lib.recordClaim(
+      lib.send(lib.claimRequest(base, data.campaignId, token, undefined)),
+      claims,
+      base,
+      EXPECTED,
+    );
     return;
   }
 
@@ -248,9 +190,9 @@ export default function (data) {
   /** @type {import('k6/http').ObjectBatchRequest[]} */
   const requests = [];
   for (let a = 0; a <= scenario.impatientRetries; a++) {
-    const base = pickInstance(BASE_URLS, a);
+    const base = lib.pickInstance(lib.BASE_URLS, a);
     bases.push(base);
-    requests.push(claimRequest(base, data.campaignId, token, key));
+    requests.push(lib.claimRequest(base, data.campaignId, token, key));
   }
   const responses = http.batch(requests);
 
@@ -261,7 +203,7 @@ export default function (data) {
     const res = responses[a];
     const base = bases[a];
     if (res === undefined || base === undefined) continue;
-    const claim = recordClaim(res, claims, base, EXPECTED);
+    const claim = lib.recordClaim(res, claims, base, EXPECTED);
     if (res.status === 201) created++;
     if (claim !== null) claimIds[claim.id] = true;
   }
@@ -273,13 +215,13 @@ export default function (data) {
   });
   if (!ok) {
     userViolations.add(1);
-    log.error(`user storm-${i}: ${created} x 201 and ${distinct} distinct claim(s), limit ${limit}`);
+    lib.log.error(`user storm-${i}: ${created} x 201 and ${distinct} distinct claim(s), limit ${limit}`);
   }
 }
 
 /** @param {SetupData} data */
 export function teardown(data) {
-  verifyAfterDrain(verification, data.campaignId, scenario.stock, DRAIN_TIMEOUT_S);
+  lib.verifyAfterDrain(verification, data.campaignId, scenario.stock, lib.DRAIN_TIMEOUT_S);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -291,56 +233,38 @@ export function teardown(data) {
  * @returns {Record<string, string>}
  */
 export function handleSummary(data) {
-  const report = thresholdReport(data);
   // testRunDurationMs includes setup and the drain wait, so rates use the scheduled window instead.
   const scheduleSeconds = scenario.rampSeconds + scenario.holdSeconds;
-  const requests = stat(data, 'claim_latency', 'count');
+  const requests = lib.stat(data, 'claim_latency', 'count');
   const rate = requests !== undefined ? `, about ${Math.round(requests / scheduleSeconds)} req/s` : '';
-  const dropped = stat(data, 'dropped_iterations', 'count') || 0;
-  const lines = [
-    '',
-    'flash-sale storm (k6)',
-    `  target        ${BASE_URLS.length} instance(s): ${BASE_URLS.join(', ')}`,
-    `  scenario      stock ${scenario.stock}, per-user limit ${scenario.perUserLimit}, ` +
-      `0 -> ${scenario.peakRate} users/s over ${scenario.rampSeconds} s, hold ${scenario.holdSeconds} s, ` +
-      `${Math.round(scenario.impatientShare * 100)}% impatient (${1 + scenario.impatientRetries} presses, ` +
-      `${Math.round(scenario.impatientWithKeyShare * 100)}% of them with an Idempotency-Key)`,
-    `  arrivals      ${fmtCount(stat(data, 'iterations', 'count'))} users (dropped ${fmtCount(dropped)}), ` +
-      `${fmtCount(requests)} claim requests over the ${scheduleSeconds} s schedule${rate}`,
-    `  outcomes      201 claimed ${fmtCount(stat(data, 'coupons_claimed', 'count'))}` +
-      ` | 200 replayed ${fmtCount(stat(data, 'claims_replayed', 'count'))}` +
-      ` | 409 duplicate ${fmtCount(stat(data, 'claims_duplicate', 'count'))}` +
-      ` | 410 sold out ${fmtCount(stat(data, 'claims_sold_out', 'count'))}` +
-      ` | 5xx ${fmtCount(stat(data, 'server_errors', 'count'))}` +
-      ` | other ${fmtCount(stat(data, 'claims_unexpected', 'count'))}`,
-    `  latency       avg ${fmtMs(stat(data, 'claim_latency', 'avg'))}, med ${fmtMs(stat(data, 'claim_latency', 'med'))}, ` +
-      `p95 ${fmtMs(stat(data, 'claim_latency', 'p(95)'))}, p99 ${fmtMs(stat(data, 'claim_latency', 'p(99)'))}, ` +
-      `max ${fmtMs(stat(data, 'claim_latency', 'max'))}`,
-  ];
-  for (const base of BASE_URLS) {
-    lines.push(
-      `  instance      ${base}  ${fmtCount(stat(data, `http_reqs{instance:${base}}`, 'count'))} req, ` +
-        `p95 ${fmtMs(stat(data, `claim_latency{instance:${base}}`, 'p(95)'))}`,
-    );
-  }
-  lines.push(`  after drain   ${finalStateLine(data)}`);
-  const seen = stat(data, 'coupons_claimed', 'count');
-  const counted = stat(data, 'final_claimed', 'value');
+  /** @type {string[]} */
+  const notes = [];
+  const seen = lib.stat(data, 'coupons_claimed', 'count');
+  const counted = lib.stat(data, 'final_claimed', 'value');
   if (seen !== undefined && counted !== undefined && seen !== counted) {
-    lines.push(
+    notes.push(
       `  note          clients saw ${seen} x 201 but Redis counts ${counted} claims ` +
         '(requests that timed out client-side can explain a difference)',
     );
   }
-  if (dropped > 0) {
-    lines.push(`  note          k6 could not start ${dropped} arrivals on time: raise PRE_VUS/MAX_VUS`);
-  }
-  lines.push('  thresholds', ...report.lines);
-  lines.push(`  result        ${report.passed ? 'PASS' : 'FAIL'}`, `  summary JSON  ${SUMMARY_PATH}`, '');
-  return summaryOutputs(data, SUMMARY_PATH, lines.join('\n'), {
-    script: 'storm',
-    scenario: scenario,
-    baseUrls: BASE_URLS,
-    thresholdsPassed: report.passed,
+  return lib.claimSummary(data, {
+    title: 'flash-sale storm (k6)',
+    lines: [
+      `  scenario      stock ${scenario.stock}, per-user limit ${scenario.perUserLimit}, ` +
+        `0 -> ${scenario.peakRate} users/s over ${scenario.rampSeconds} s, hold ${scenario.holdSeconds} s, ` +
+        `${Math.round(scenario.impatientShare * 100)}% impatient (${1 + scenario.impatientRetries} presses, ` +
+        `${Math.round(scenario.impatientWithKeyShare * 100)}% of them with an Idempotency-Key)`,
+      `  arrivals      ${lib.countOf(data, 'iterations')} users (dropped ${lib.fmtCount(lib.droppedIterations(data))}), ` +
+        `${lib.fmtCount(requests)} claim requests over the ${scheduleSeconds} s schedule${rate}`,
+      `  outcomes      201 claimed ${lib.countOf(data, 'coupons_claimed')}` +
+        ` | 200 replayed ${lib.countOf(data, 'claims_replayed')}` +
+        ` | 409 duplicate ${lib.countOf(data, 'claims_duplicate')}` +
+        ` | 410 sold out ${lib.countOf(data, 'claims_sold_out')}` +
+        ` | 5xx ${lib.countOf(data, 'server_errors')}` +
+        ` | other ${lib.countOf(data, 'claims_unexpected')}`,
+    ],
+    notes: notes,
+    path: SUMMARY_PATH,
+    meta: { script: 'storm', scenario: scenario },
   });
 }

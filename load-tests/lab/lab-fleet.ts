@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { type PrivateRedis, startPrivateRedis } from '../../src/testing/redis-server.ts';
+import { trackPid } from '../lib/children.ts';
 import { type ServiceProcess, spawnService, waitReady } from '../lib/processes.ts';
 import type { Ledger } from './count.ts';
 import type { LabScenario } from './scenario.ts';
@@ -55,12 +56,19 @@ export async function startLabFleet(opts: {
   for (const ddl of LAB_TABLES) await sql.unsafe(ddl);
   const nodes: PrivateRedis[] = [];
   const nodeClients: Redis[] = [];
+  // Registered so that the runner's stopOnExit() stops them too if the lab crashes.
+  const untrackNodes: (() => void)[] = [];
   const stopNodes = async () => {
     for (const c of nodeClients) c.disconnect();
     await Promise.all(nodes.map((n) => n.stop()));
+    for (const untrack of untrackNodes) untrack();
   };
   try {
-    for (let i = 0; i < REDLOCK_NODES; i++) nodes.push(await startPrivateRedis());
+    for (let i = 0; i < REDLOCK_NODES; i++) {
+      const node = await startPrivateRedis();
+      nodes.push(node);
+      untrackNodes.push(trackPid(`redlock-${i + 1}`, () => node.pid));
+    }
   } catch (err) {
     await stopNodes();
     await sql.end({ timeout: 2 });

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { trackChild } from './children.ts';
 
 export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -50,7 +51,18 @@ export function spawnService(opts: SpawnOptions): ServiceProcess {
       }
     });
   }
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // Registered until it exits, so an entry point's stopOnExit() can stop it whatever happens.
+  const untrack = trackChild({
+    name: opts.name,
+    pid: () => child.pid,
+    exited: () => child.exitCode !== null || child.signalCode !== null,
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      untrack();
+      resolve(code);
+    }),
+  );
   const started = new Promise<void>((resolve, reject) => {
     child.on('message', (m: { type?: string }) => {
       if (m?.type === 'ready') resolve();

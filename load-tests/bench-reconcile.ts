@@ -45,8 +45,9 @@ async function acceptClaims(campaignId: string, n: number): Promise<Claim[]> {
     redis: services.clients.redis,
     keyPrefix: config.REDIS_PREFIX,
     idempotencyTtlSeconds: 60,
-    producer: { submit: (c) => void accepted.push(c) },
+    acknowledger: { acknowledge: async (c) => void accepted.push(c) },
     restoreIfKnown: async () => false,
+    stored: repos.claims.byIds,
   });
   for (let i = 0; i < n; i += 2_000) {
     const chunk = Array.from({ length: Math.min(2_000, n - i) }, (_, k) => `u${i + k}`);

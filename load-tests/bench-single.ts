@@ -26,6 +26,7 @@ const service = spawnService({
     DATABASE_URL: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/flashsale_bench',
     LOG_LEVEL: 'warn',
     RATE_LIMIT_PER_SECOND: '1000',
+    RATE_LIMIT_ADDRESS_PER_SECOND: '0',
   },
   onLine: (line) => process.stderr.write(`[service] ${line}\n`),
 });

@@ -26,6 +26,7 @@ describe('five API processes and a worker', () => {
     const env = {
       DATABASE_URL: res!.databaseUrl,
       REDIS_PREFIX: res!.prefix,
+      RATE_LIMIT_ADDRESS_PER_SECOND: '0',
       ADMIN_TOKEN: 'fleet-admin-token',
       JWT_SECRET: 'fleet-jwt-secret',
       LOG_LEVEL: 'warn',

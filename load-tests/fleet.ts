@@ -26,7 +26,9 @@ if (![apis, workers, basePort].every(Number.isInteger) || apis < 1 || workers < 
   process.exit(2);
 }
 
-const env: Record<string, string> = {};
+// A load generator on this machine sends everything from one loopback address: the per-address limit
+// would judge it one client (set RATE_LIMIT_ADDRESS_PER_SECOND to keep it).
+const env: Record<string, string> = { RATE_LIMIT_ADDRESS_PER_SECOND: '0' };
 for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
 const width = Math.max(`api-${apis}`.length, `worker-${workers}`.length);
 let shuttingDown: Promise<number> | undefined;

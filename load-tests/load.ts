@@ -73,6 +73,8 @@ if (bases.length === 0) {
     env: {
       DATABASE_URL,
       REDIS_PREFIX: resources?.prefix ?? 'fs',
+      // Every request comes from this machine's loopback address.
+      RATE_LIMIT_ADDRESS_PER_SECOND: '0',
       ADMIN_TOKEN,
       JWT_SECRET,
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',

@@ -9,22 +9,25 @@
   ARGV[1] adjustmentId   stable across retries of one request (derived from its Idempotency-Key)
   ARGV[2] delta          integer, positive adds, negative removes
   ARGV[3] actor
-  ARGV[4] now            epoch ms
+  ARGV[4] run id of the server this connection is attached to (includes/fence.lua)
 
   Returns
     { 1, entry }       applied; entry = {id, delta, actor, at, totalBefore, totalAfter, remainingAfter}
     { 2, entry }       this adjustment id was applied before: its original entry, nothing changes
     { -1 }             campaign not found
     { -2, remaining }  refused: removing more than remains; nothing changes
-    { -7 }             campaign is being rebuilt; retry shortly
+    { -7 }             campaign is being rebuilt, or waits to be verified against Postgres; retry shortly
 ]]
+-- @include clock
+-- @include fence
+
 local earlier = redis.call('HGET', KEYS[2], ARGV[1])
 if earlier then return { 2, earlier } end
 
-local meta = redis.call('HMGET', KEYS[1], 'totalStock', 'remaining', 'status')
+local meta = redis.call('HMGET', KEYS[1], 'totalStock', 'remaining', 'status', 'run')
 local total = tonumber(meta[1])
 if not total then return { -1 } end
-if meta[3] == 'rebuilding' then return { -7 } end
+if meta[3] == 'rebuilding' or fenced(meta[4], ARGV[4]) then return { -7 } end
 
 local remaining = tonumber(meta[2])
 local delta = tonumber(ARGV[2])
@@ -36,7 +39,7 @@ local entry = cjson.encode({
   id = ARGV[1],
   delta = delta,
   actor = ARGV[3],
-  at = tonumber(ARGV[4]),
+  at = now_ms(),
   totalBefore = total,
   totalAfter = total + delta,
   remainingAfter = remaining + delta,

@@ -4,54 +4,77 @@
   repairs have scripts of their own; this is the only script that sells.)
 
   KEYS[1] meta     hash: totalStock, perUserLimit, startsAt, endsAt (epoch ms), paused ('0'|'1'),
-                   remaining, claimed, status ('ready' | 'rebuilding')
+                   remaining, claimed, seq (claims ever made here), status ('ready' | 'rebuilding'),
+                   run (includes/fence.lua)
   KEYS[2] users    hash: userId -> that user's claim ids (includes/claim_ids.lua)
-  KEYS[3] claims   hash: claimId -> claim record (includes/claim_record.lua)
+  KEYS[3] claims   hash: claimId -> pending claim record (includes/claim_record.lua); removed once in
+                   Postgres
   KEYS[4] pending  zset: claimId scored by claimedAt; claims not yet confirmed in Postgres
-  KEYS[5] idem     string: claim id an Idempotency-Key produced (touched only when ARGV[6] ~= '')
+  KEYS[5] idem     string: the claim record an Idempotency-Key produced (touched only when ARGV[5] ~= '')
+  KEYS[6] rate of the user            hash: the user's sliding window (includes/rate_window.lua)
+  KEYS[7] rate of the client address  hash: that address' sliding window
 
   ARGV[1] campaignId
   ARGV[2] userId
   ARGV[3] claimId       fresh id, stored only on success
   ARGV[4] couponCode    fresh code, stored only on success
-  ARGV[5] now           epoch ms
-  ARGV[6] idempotency key, or '' for none
-  ARGV[7] idempotency ttl in seconds
+  ARGV[5] idempotency key, or '' for none
+  ARGV[6] idempotency ttl in seconds
+  ARGV[7] run id of the server this connection is attached to
+  ARGV[8] claims a user may attempt per second on this campaign (0: unlimited)
+  ARGV[9] claims a client address may attempt per second on this campaign (0: unlimited)
 
   Returns
-    { 1, ordinal }  claimed: stock decremented, user recorded, pending record written; the caller made
-                    every other field of the record, so only the user's ordinal comes back
-    { 2, record }   this claim already exists (the Idempotency-Key, or this very claim id, was seen):
-                    its original record; nothing changes
+    { 1, ordinal, claimedAt, seq }  claimed (claimedAt from Redis' clock, epoch ms): stock decremented,
+                    user recorded, pending record written; the caller made every other field
+    { 2, record, pending }  this claim already exists (the Idempotency-Key, or this very claim id, was
+                    seen): its original record, and 1 while it is not yet in Postgres; nothing changes
     { -1 }          campaign not found
     { -2 }          not started       { -3 } ended        { -4 } paused
     { -5, ids }     per-user limit reached; ids = the user's claim ids, comma-separated
     { -6 }          sold out
     { -7 }          campaign is being rebuilt from Postgres; retry shortly
+    { -8, run }     fenced: the campaign was not verified on this server's run (run = the meta's run)
+    { -9, ms }      rate limited (the user's or the address' window is full): retry in ms; not counted
 ]]
 -- @include claim_ids
 -- @include claim_record
+-- @include clock
+-- @include fence
+-- @include rate_window
 
-local meta = redis.call('HMGET', KEYS[1], 'perUserLimit', 'startsAt', 'endsAt', 'paused', 'remaining', 'status')
+local meta = redis.call('HMGET', KEYS[1], 'perUserLimit', 'startsAt', 'endsAt', 'paused', 'remaining',
+  'status', 'run', 'seq')
 local perUserLimit = tonumber(meta[1])
 if not perUserLimit then return { -1 } end
 if meta[6] == 'rebuilding' then return { -7 } end
+if fenced(meta[7], ARGV[7]) then return { -8, meta[7] or '' } end
 
-local idemKey = ARGV[6]
+-- Every attempt that reaches Redis counts, replays included: the limits protect this core.
+local now = now_ms()
+local userLimit, addressLimit = tonumber(ARGV[8]), tonumber(ARGV[9])
+local userWindow = userLimit > 0 and rate_read(KEYS[6], now) or nil
+local addressWindow = addressLimit > 0 and rate_read(KEYS[7], now) or nil
+local wait = userWindow and rate_wait(userWindow, userLimit, now) or 0
+if wait == 0 and addressWindow then wait = rate_wait(addressWindow, addressLimit, now) end
+if wait > 0 then return { -9, wait } end
+if userWindow then rate_count(KEYS[6], userWindow, userLimit) end
+if addressWindow then rate_count(KEYS[7], addressWindow, addressLimit) end
+
+local idemKey = ARGV[5]
 if idemKey ~= '' then
   local earlier = redis.call('GET', KEYS[5])
   if earlier then
-    local record = redis.call('HGET', KEYS[3], earlier)
-    if record then return { 2, record } end
+    local id = cjson.decode(earlier).id
+    return { 2, earlier, redis.call('ZSCORE', KEYS[4], id) and 1 or 0 }
   end
 end
 
 -- The same command delivered twice (a client resend) must not claim twice.
 local claimId = ARGV[3]
 local again = redis.call('HGET', KEYS[3], claimId)
-if again then return { 2, again } end
+if again then return { 2, again, 1 } end
 
-local now = tonumber(ARGV[5])
 if now < tonumber(meta[2]) then return { -2 } end
 if now >= tonumber(meta[3]) then return { -3 } end
 if meta[4] == '1' then return { -4 } end
@@ -63,13 +86,16 @@ if count >= perUserLimit then return { -5, ids } end
 
 if tonumber(meta[5]) <= 0 then return { -6 } end
 
+local seq = (tonumber(meta[8]) or 0) + 1
 redis.call('HINCRBY', KEYS[1], 'remaining', -1)
 redis.call('HINCRBY', KEYS[1], 'claimed', 1)
+redis.call('HSET', KEYS[1], 'seq', seq)
 redis.call('HSET', KEYS[2], userId, claim_ids_append(ids, claimId))
-local record = claim_record(claimId, ARGV[1], userId, ARGV[4], now, count + 1, idemKey ~= '' and idemKey or nil)
+local record = claim_record(claimId, ARGV[1], userId, ARGV[4], now, count + 1, seq,
+  idemKey ~= '' and idemKey or nil)
 redis.call('HSET', KEYS[3], claimId, record)
 redis.call('ZADD', KEYS[4], now, claimId)
 if idemKey ~= '' then
-  redis.call('SET', KEYS[5], claimId, 'EX', tonumber(ARGV[7]))
+  redis.call('SET', KEYS[5], record, 'EX', tonumber(ARGV[6]))
 end
-return { 1, count + 1 }
+return { 1, count + 1, now, seq }

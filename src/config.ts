@@ -18,6 +18,13 @@ const schema = z.object({
   ADMIN_TOKEN: z.string().min(1).default(DEV_ADMIN_TOKEN),
   JWT_SECRET: z.string().min(1).default(DEV_JWT_SECRET),
   RECONCILE_EVERY_MS: int(1000, 60_000),
+  /**
+   * When a claim is answered 201: `redis` once the script ran (the pending record is in Redis), `replica`
+   * once a replica holds it too (WAIT), `postgres` once its row is committed (batched).
+   */
+  ACK_DURABILITY: z.enum(['redis', 'replica', 'postgres']).default('redis'),
+  /** How long `replica` and `postgres` wait for that before answering 503 (outcome unknown). */
+  ACK_TIMEOUT_MS: int(10, 1_000),
   /** Key namespace in Redis; lets several deployments (or test files) share one Redis. */
   REDIS_PREFIX: z
     .string()
@@ -25,8 +32,20 @@ const schema = z.object({
     .default('fs'),
   /** How long an Idempotency-Key is remembered. */
   IDEMPOTENCY_TTL_SECONDS: int(60, 86_400),
-  /** Claims a single user may attempt per second on one API instance before 429. */
+  /**
+   * Claims a user may attempt per second on one campaign before 429: counted in Redis (shared by every
+   * instance, a sliding window), and per instance as a cheap first line.
+   */
   RATE_LIMIT_PER_SECOND: int(1, 20),
+  /** Claims one client address may attempt per second on one campaign (0: no limit), counted in Redis. */
+  RATE_LIMIT_ADDRESS_PER_SECOND: int(0, 1_000),
+  /** Failed authentications one client address may make per minute before it is refused (0: no limit). */
+  AUTH_FAILURES_PER_MINUTE: int(0, 300),
+  /**
+   * How many proxies in front of the service to trust: 0 takes the client address from the socket; n
+   * takes the n-th address from the right of X-Forwarded-For (the one the outermost trusted proxy saw).
+   */
+  TRUST_PROXY_HOPS: int(0, 0),
   /** Accepted claims are handed to the queue in batches of at most this many... */
   ENQUEUE_BATCH_MAX: int(1, 500),
   /**
@@ -55,6 +74,12 @@ const schema = z.object({
   /** A Redis command on the request path that takes longer than this fails (503). */
   REDIS_COMMAND_TIMEOUT_MS: int(10, 500),
   SHUTDOWN_TIMEOUT_MS: int(100, 15_000),
+  /** Open connections one instance accepts; more are refused at once (a public endpoint needs a cap). */
+  HTTP_MAX_CONNECTIONS: int(1, 20_000),
+  /** A whole request (headers and body) must arrive within this; a slow client is cut off with 408. */
+  HTTP_REQUEST_TIMEOUT_MS: int(100, 10_000),
+  /** The headers of a request must arrive within this. */
+  HTTP_HEADERS_TIMEOUT_MS: int(100, 5_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 

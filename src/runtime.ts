@@ -28,9 +28,15 @@ export async function startRuntime(config: Config, log: Logger): Promise<Runtime
   let server: Server | undefined;
   let port: number | undefined;
   if (runsApi) {
+    const limits = {
+      maxConnections: config.HTTP_MAX_CONNECTIONS,
+      requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
+    };
     const listening = await listen(
       createHttpApp(services, () => accepting),
       config.PORT,
+      limits,
     ).catch(async (err: unknown) => {
       await services.close();
       throw err;

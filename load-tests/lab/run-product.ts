@@ -39,6 +39,7 @@ export async function runProduct(opts: {
     LOG_LEVEL: 'warn',
     // Each user presses at most twice; the per-user limiter is not what is measured here.
     RATE_LIMIT_PER_SECOND: '100000',
+    RATE_LIMIT_ADDRESS_PER_SECOND: '0',
   };
   const fleet = await startFleet({
     apis: s.instances,

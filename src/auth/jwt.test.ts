@@ -55,4 +55,42 @@ describe('verifyJwt', () => {
     const forged = `${h}.${Buffer.from('{"sub":"mallory"}').toString('base64url')}.${s}`;
     expect(verifyJwt(forged, secret, now)).toEqual({ ok: false, reason: 'bad signature' });
   });
+
+  it('decodes base64url strictly: padding, foreign characters or changed unused bits are another token', () => {
+    const token = signJwt({ sub: 'alice' }, secret);
+    const [h, p, sig] = token.split('.') as [string, string, string];
+    expect(verifyJwt(token, secret, now).ok).toBe(true);
+    // A 32-byte HMAC is 43 base64url characters: the last one carries 4 bits, 2 of them unused.
+    const last = sig.at(-1)!;
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const sibling = alphabet[alphabet.indexOf(last) ^ 1]!;
+    for (const forged of [
+      `${h}.${p}.${sig}=`,
+      `${h}.${p}.${sig}!!`,
+      `${h}.${p}.${sig.slice(0, -1)}${sibling}`,
+      `${h}.${p}=.${sig}`,
+      `${h}=.${p}.${sig}`,
+      `${h}.${p}.${sig.replace(/-/g, '+').replace(/_/g, '/')}`,
+    ]) {
+      if (forged === token) continue;
+      expect(verifyJwt(forged, secret, now), forged).toEqual({ ok: false, reason: 'malformed token' });
+    }
+  });
+
+  it('refuses a sub with a NUL, another control character or a lone surrogate, however well signed', () => {
+    for (const sub of [
+      'a\u0000b',
+      'line\nbreak',
+      'bell\u0007',
+      'c1\u0085',
+      'lone\ud800',
+      'lone\udbff',
+      '\udc00x',
+    ]) {
+      const result = verifyJwt(signJwt({ sub }, secret), secret, now);
+      expect(result.ok, JSON.stringify(sub)).toBe(false);
+    }
+    // Surrogates that pair up are a character like any other.
+    expect(verifyJwt(signJwt({ sub: 'emoji\ud83d\ude00' }, secret), secret, now).ok).toBe(true);
+  });
 });

@@ -1,5 +1,6 @@
 import type { Worker } from 'bullmq';
 import { createApp } from '../http/app.ts';
+import { createAuthFailureLimiter } from '../http/middleware/auth-failures.ts';
 import type { PersistJob } from '../queue/persist.queue.ts';
 import { startReconcileScheduler } from '../reconcile/scheduler.ts';
 import { createPersistWorker, type PersistDeps } from '../worker/persist.worker.ts';
@@ -20,6 +21,16 @@ export function createHttpApp(services: Services, accepting: () => boolean = () 
     adminToken: config.ADMIN_TOKEN,
     jwtSecret: config.JWT_SECRET,
     ratePerSecond: config.RATE_LIMIT_PER_SECOND,
+    trustProxyHops: config.TRUST_PROXY_HOPS,
+    ...(config.AUTH_FAILURES_PER_MINUTE > 0
+      ? {
+          authFailures: createAuthFailureLimiter(
+            services.clients.redis.client,
+            config.REDIS_PREFIX,
+            config.AUTH_FAILURES_PER_MINUTE,
+          ),
+        }
+      : {}),
   });
 }
 
@@ -38,12 +49,27 @@ export function startPersistWorker(
     queuePrefix: clients.queuePrefix,
     concurrency: config.WORKER_CONCURRENCY,
     batchMax: config.PERSIST_BATCH_MAX,
+    onBehind: (campaignId) => void services.restorer.restoreIfKnown(campaignId),
     ...overrides,
   });
 }
 
-/** The scheduled reconciler (where workers run): every RECONCILE_EVERY_MS, one process takes each pass. */
+/**
+ * The scheduled reconciler (where workers run): every RECONCILE_EVERY_MS, one process takes each pass.
+ * And when the Redis server changes run (a restart, a failover), a pass at once: every campaign is then
+ * fenced, and the pass verifies (or rebuilds) each of them instead of waiting for its first claim.
+ */
 export function startScheduler(services: Services) {
+  services.clients.backgroundRun.onChange((runId, previous) => {
+    if (previous === null) return;
+    services.log.warn('the redis server changed run; verifying every campaign against postgres', {
+      runId,
+      previous,
+    });
+    services.reconciler
+      .run({ trigger: 'recovery' })
+      .catch((err: unknown) => services.log.warn('recovery pass failed', { err }));
+  });
   return startReconcileScheduler({
     queue: services.clients.reconcileQueue,
     connection: services.clients.background,

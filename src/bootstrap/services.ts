@@ -3,6 +3,7 @@ import { type CampaignAdmin, createCampaignAdmin } from '../campaign/campaign.ad
 import { type CampaignReader, createCampaignReader } from '../campaign/campaign.read.ts';
 import { type CampaignRestorer, createCampaignRestorer } from '../campaign/campaign.restore.ts';
 import { type CampaignStock, createCampaignStock } from '../campaign/campaign.stock.ts';
+import { type Acknowledger, createAcknowledger } from '../claim/acknowledge.ts';
 import { type ClaimService, createClaimService } from '../claim/claim.service.ts';
 import { createSoldOutCache, type SoldOutCache } from '../claim/sold-out.ts';
 import type { Config } from '../config.ts';
@@ -16,7 +17,9 @@ import { createReconciler, type Reconciler } from '../reconcile/reconciler.ts';
 import { createSubscriber } from '../redis/connections.ts';
 import type { RedisGate } from '../redis/gate.ts';
 import { campaignChangedChannel } from '../redis/keys.ts';
+import { createReplicaWait, waitCommandFor } from '../redis/replica-wait.ts';
 import type { Logger } from '../shared/logger.ts';
+import { persistClaims } from '../worker/persist.worker.ts';
 import { type Clients, createClients } from './clients.ts';
 
 export interface Repos {
@@ -33,6 +36,7 @@ export interface Services {
   clients: Clients;
   repos: Repos;
   producer: PersistProducer;
+  acknowledger: Acknowledger;
   claims: ClaimService;
   campaigns: CampaignReader;
   admin: CampaignAdmin;
@@ -93,6 +97,7 @@ function reconcilerFor(
   return createReconciler({
     database: clients.db,
     redis: clients.background,
+    serverRun: clients.backgroundRun,
     keyPrefix: config.REDIS_PREFIX,
     repos,
     producer,
@@ -103,6 +108,37 @@ function reconcilerFor(
     lookbackMs: config.RECONCILE_LOOKBACK_MS,
     log,
     announce,
+  });
+}
+
+/** What an accepted claim waits for before its answer (ACK_DURABILITY). */
+function acknowledgerFor(
+  config: Config,
+  log: Logger,
+  clients: Clients,
+  repos: Repos,
+  producer: PersistProducer,
+  onBehind: (campaignId: string) => void,
+): Acknowledger {
+  const { commandRun } = clients;
+  return createAcknowledger({
+    mode: config.ACK_DURABILITY,
+    producer,
+    timeoutMs: config.ACK_TIMEOUT_MS,
+    replicaWait: createReplicaWait(clients.redis.client, {
+      replicas: 1,
+      timeoutMs: config.ACK_TIMEOUT_MS,
+      command: () => {
+        const server = commandRun.server();
+        return waitCommandFor(server?.version ?? '0', server?.aof ?? false);
+      },
+    }),
+    persist: (claims) =>
+      persistClaims(
+        { repo: repos.claims, redis: clients.background, keyPrefix: config.REDIS_PREFIX, log, onBehind },
+        claims,
+      ),
+    batchMax: config.ENQUEUE_BATCH_MAX,
   });
 }
 
@@ -126,6 +162,8 @@ export function createServices(config: Config, log: Logger, opts: { dbPoolSize?:
     restore: (campaignId) => reconciler.run({ trigger: 'recovery', campaignId }),
   });
   const { restoreIfKnown } = restorer;
+  const onBehind = (campaignId: string) => void restoreIfKnown(campaignId);
+  const acknowledger = acknowledgerFor(config, log, clients, repos, producer, onBehind);
   const operator = {
     database: db,
     redis,
@@ -141,13 +179,19 @@ export function createServices(config: Config, log: Logger, opts: { dbPoolSize?:
     clients,
     repos,
     producer,
+    acknowledger,
     claims: createClaimService({
       redis,
       keyPrefix,
       idempotencyTtlSeconds: ttl,
-      producer,
+      acknowledger,
       restoreIfKnown,
       soldOut,
+      stored: repos.claims.byIds,
+      rate: {
+        userPerSecond: config.RATE_LIMIT_PER_SECOND,
+        addressPerSecond: config.RATE_LIMIT_ADDRESS_PER_SECOND,
+      },
     }),
     campaigns: createCampaignReader({
       ...operator,
@@ -162,6 +206,7 @@ export function createServices(config: Config, log: Logger, opts: { dbPoolSize?:
     soldOut,
     announce,
     async close() {
+      await acknowledger.drain();
       await producer.drain();
       await restorer.settle();
       unsubscribe();

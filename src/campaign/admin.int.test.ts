@@ -3,6 +3,7 @@ import { campaignKeys } from '../redis/keys.ts';
 import { scripts } from '../redis/scripts/index.ts';
 import { ADMIN_TOKEN, createTestEnv, type Instance, type TestEnv } from '../testing/harness.ts';
 import { admin, call, claim, createCampaign } from '../testing/http.ts';
+import { runIdOf } from '../testing/lua.ts';
 
 let env: TestEnv;
 let a: Instance;
@@ -57,8 +58,8 @@ describe('PATCH with If-Match', () => {
   it('two PATCHes with the same If-Match at once: one 200, one 412, version +1', async () => {
     const { id } = await createCampaign(a.app, { totalStock: 5 });
     const [r1, r2] = await Promise.all([
-      patch(a, id, { name: 'from a' }, '1'),
-      patch(b, id, { name: 'from b' }, '1'),
+      patch(a, id, { name: 'from a' }, '"1"'),
+      patch(b, id, { name: 'from b' }, '"1"'),
     ]);
     expect([r1.status, r2.status].sort()).toEqual([200, 412]);
     const winner = r1.status === 200 ? 'from a' : 'from b';
@@ -78,7 +79,7 @@ describe('PATCH with If-Match', () => {
       a,
       id,
       { startsAt: later, endsAt: new Date(Date.now() + 7_200_000).toISOString() },
-      '1',
+      '"1"',
     );
     expect(moved.status).toBe(200);
     const early = await claim(a.app, id, env.userToken('too-early'));
@@ -89,11 +90,17 @@ describe('PATCH with If-Match', () => {
       [{}, 400],
       [{ paused: 'yes' }, 400],
     ] as const) {
-      const res = await patch(a, id, body, '2');
+      const res = await patch(a, id, body, '"2"');
       expect(res.status, JSON.stringify(body)).toBe(status);
     }
     expect((await patch(a, id, { name: 'x' }, 'not-a-version')).status).toBe(400);
-    expect((await patch(a, 'no-such', { name: 'x' }, '1')).status).toBe(404);
+    // RFC 9110: a write compares strongly, so a weak tag or another spelling of the version never
+    // matches (412); a value that is no entity-tag at all is a bad request.
+    for (const tag of ['W/"2"', '"02"', '"3"'])
+      expect((await patch(a, id, { name: 'x' }, tag)).status, tag).toBe(412);
+    for (const tag of ['2', '2"', '"2', 'W/2'])
+      expect((await patch(a, id, { name: 'x' }, tag)).status, tag).toBe(400);
+    expect((await patch(a, 'no-such', { name: 'x' }, '"1"')).status).toBe(404);
     expect((await admin(a.app, 'GET', `/campaigns/${id}`)).body.version).toBe(2);
   });
 
@@ -158,7 +165,7 @@ describe('stock changes', () => {
   it('records who changed what, when, before and after', async () => {
     const { id } = await createCampaign(a.app, { totalStock: 10 });
     await stock(a, id, 15, { 'x-actor': 'carol' });
-    await patch(b, id, { name: 'Big sale' }, '2', 'dave');
+    await patch(b, id, { name: 'Big sale' }, '"2"', 'dave');
     const { body } = await admin(a.app, 'GET', `/campaigns/${id}/changes`);
     const changes = body.changes.map((c: any) => ({
       actor: c.actor,
@@ -217,7 +224,10 @@ describe('stock changes', () => {
     watching = false;
     await watch;
 
-    expect(opResults.map((r) => r.status)).toEqual([200, 200]);
+    expect(
+      opResults.map((r) => r.status),
+      JSON.stringify(opResults.map((r) => (r as { body?: unknown }).body)),
+    ).toEqual([200, 200]);
     expect(statuses.filter((s) => s === 201)).toHaveLength(600);
     expect(statuses.filter((s) => s === 410)).toHaveLength(1_400);
     expect(samples.length).toBeGreaterThan(10);
@@ -239,7 +249,7 @@ describe('a crash between Redis and Postgres is repaired by the reconciler', () 
       adjustmentId: '01890a5d-ac96-774b-bcce-b302099a8057',
       delta: 40,
       actor: 'erin',
-      now: Date.now(),
+      runId: await runIdOf(a.services.clients.redis.client),
     });
     expect(applied.kind).toBe('applied');
     expect((await admin(a.app, 'GET', `/campaigns/${id}`)).body.totalStock).toBe(10);
@@ -248,7 +258,7 @@ describe('a crash between Redis and Postgres is repaired by the reconciler', () 
     const [c] = report.campaigns;
     expect(c!.repairs.stockChangesRecorded).toBe(1);
     expect(c!.violations.find((v) => v.invariant === 'stock')).toMatchObject({ repaired: true });
-    expect(report.ok).toBe(true);
+    expect(report.ok, JSON.stringify(c!.violations)).toBe(true);
     expect((await admin(a.app, 'GET', `/campaigns/${id}`)).body).toMatchObject({
       totalStock: 50,
       version: 2,

@@ -35,22 +35,23 @@ function audited(c: Campaign, fields: object): Record<string, unknown> {
 
 type ChangeArgs = [
   id: string,
-  expectedVersion: number | null,
+  /** The If-Match precondition on the current version; null skips it. */
+  matches: ((version: number) => boolean) | null,
   changes: DefinitionChanges,
   action: 'update' | 'pause' | 'resume',
   who: Actor,
 ];
 
-/** Applies definition changes under the row lock; `expectedVersion` null skips the If-Match check. */
+/** Applies definition changes under the row lock, if the current version meets the precondition. */
 function changeDefinition(
   deps: CampaignAdminDeps,
   write: ReturnType<typeof campaignWrite>,
-  ...[id, expectedVersion, changes, action, who]: ChangeArgs
+  ...[id, matches, changes, action, who]: ChangeArgs
 ): Promise<Campaign> {
   return write(id, async (tx) => {
     const before = await deps.campaigns.lock(tx, id);
     if (!before) throw campaignNotFound(id);
-    if (expectedVersion !== null && before.version !== expectedVersion) {
+    if (matches !== null && !matches(before.version)) {
       throw new AppError('precondition_failed', `campaign ${id} is at version ${before.version}`, {
         currentVersion: before.version,
       });
@@ -85,17 +86,14 @@ export function createCampaignAdmin(deps: CampaignAdminDeps) {
   return {
     create: (input: CreateCampaignInput, who: Actor): Promise<Campaign> =>
       deps.database.transaction(async (tx) => {
-        const campaign = await deps.campaigns.insert(
-          {
-            id: input.id ?? newCampaignId(),
-            name: input.name,
-            totalStock: input.totalStock,
-            perUserLimit: input.perUserLimit,
-            startsAt: input.startsAt,
-            endsAt: input.endsAt,
-          },
-          tx,
-        );
+        const campaign = await deps.campaigns.insert(tx, {
+          id: input.id ?? newCampaignId(),
+          name: input.name,
+          totalStock: input.totalStock,
+          perUserLimit: input.perUserLimit,
+          startsAt: input.startsAt,
+          endsAt: input.endsAt,
+        });
         if (!campaign) throw new AppError('campaign_exists', `campaign ${input.id} already exists`);
         await deps.changes.record(tx, {
           campaignId: campaign.id,
@@ -105,15 +103,15 @@ export function createCampaignAdmin(deps: CampaignAdminDeps) {
           after: audited(campaign, campaign),
           requestId: who.requestId,
         });
-        await deps.redis.run((r) =>
-          scripts.initCampaign(r, campaignKeys(deps.keyPrefix, campaign.id), campaign),
+        await deps.redis.run((r, runId) =>
+          scripts.initCampaign(r, campaignKeys(deps.keyPrefix, campaign.id), campaign, runId),
         );
         deps.noteCreated(campaign.id);
         return campaign;
       }),
 
-    patch: (id: string, ifMatch: number, input: PatchCampaignInput, who: Actor) =>
-      change(id, ifMatch, input, 'update', who),
+    patch: (id: string, matches: (version: number) => boolean, input: PatchCampaignInput, who: Actor) =>
+      change(id, matches, input, 'update', who),
 
     setPaused: (id: string, paused: boolean, who: Actor) =>
       change(id, null, { paused }, paused ? 'pause' : 'resume', who),

@@ -46,6 +46,12 @@ export function createCampaignReader(deps: CampaignReaderDeps) {
   return {
     live,
 
+    /** The live copy and Redis' clock, which decides the campaign's state (as it decides its claims). */
+    async liveNow(id: string): Promise<{ campaign: LiveCampaign; now: number }> {
+      const [campaign, [seconds, micros]] = await Promise.all([live(id), deps.redis.run((r) => r.time())]);
+      return { campaign, now: Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) };
+    },
+
     async get(id: string): Promise<Campaign> {
       const campaign = await deps.campaigns.find(id);
       if (!campaign) throw campaignNotFound(id);

@@ -1,12 +1,28 @@
 import { z } from 'zod';
 import { CAMPAIGN_ID, CAMPAIGN_ID_RULE } from '../domain/campaign.ts';
+import { isSafeText, SAFE_TEXT_RULE } from '../domain/identity.ts';
 
-const instant = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
+/** Instants Postgres and Redis both hold exactly: from 1970 to the end of year 9999, with an offset. */
+const EARLIEST = Date.UTC(1970, 0, 1);
+const LATEST = Date.UTC(10_000, 0, 1) - 1;
+const instant = z.iso
+  .datetime({ offset: true })
+  .transform((s) => new Date(s))
+  .refine((d) => !Number.isNaN(d.getTime()) && d.getTime() >= EARLIEST && d.getTime() <= LATEST, {
+    message: 'must be between 1970-01-01 and 9999-12-31',
+  });
+
+const name = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .refine(isSafeText, { message: `name ${SAFE_TEXT_RULE}` });
 
 export const createCampaignBody = z
   .strictObject({
     id: z.string().regex(CAMPAIGN_ID, CAMPAIGN_ID_RULE).optional(),
-    name: z.string().trim().min(1).max(200),
+    name,
     totalStock: z.number().int().min(0).max(100_000_000),
     perUserLimit: z.number().int().min(1).max(1_000).default(1),
     startsAt: instant,
@@ -19,7 +35,7 @@ export type CreateCampaignInput = z.infer<typeof createCampaignBody>;
 /** PATCH: name, window and paused; at least one of them. */
 export const patchCampaignBody = z
   .strictObject({
-    name: z.string().trim().min(1).max(200).optional(),
+    name: name.optional(),
     startsAt: instant.optional(),
     endsAt: instant.optional(),
     paused: z.boolean().optional(),

@@ -27,7 +27,6 @@ export interface CampaignStockDeps {
   changes: ChangesRepo;
   restoreIfKnown: (campaignId: string) => Promise<boolean>;
   announce: (campaignId: string) => Promise<void>;
-  now?: () => number;
 }
 
 /** An adjustment id that is the same for every retry carrying one Idempotency-Key. */
@@ -73,7 +72,6 @@ export async function recordStockChange(
  */
 export function createCampaignStock(deps: CampaignStockDeps) {
   const write = campaignWrite(deps.database, deps.announce);
-  const now = deps.now ?? Date.now;
 
   return {
     adjust: (id: string, delta: number, who: Actor, idempotencyKey?: string): Promise<StockChangeResult> =>
@@ -81,8 +79,8 @@ export function createCampaignStock(deps: CampaignStockDeps) {
         const locked = await deps.campaigns.lock(tx, id);
         if (!locked) throw campaignNotFound(id);
         const keys = campaignKeys(deps.keyPrefix, id);
-        const args = { adjustmentId: adjustmentId(id, idempotencyKey), delta, actor: who.actor, now: now() };
-        const result = await deps.redis.run((r) => scripts.adjustStock(r, keys, args));
+        const args = { adjustmentId: adjustmentId(id, idempotencyKey), delta, actor: who.actor };
+        const result = await deps.redis.run((r, runId) => scripts.adjustStock(r, keys, { ...args, runId }));
         if (result.kind === 'insufficient') {
           throw new AppError(
             'insufficient_stock',

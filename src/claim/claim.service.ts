@@ -1,30 +1,36 @@
 import type { Claim, ClaimOutcome } from '../domain/claim.ts';
-import type { PersistProducer } from '../queue/persist.queue.ts';
 import type { RedisGate } from '../redis/gate.ts';
 import { campaignKeys } from '../redis/keys.ts';
 import { scripts } from '../redis/scripts/index.ts';
 import { couponCode, uuidv7 } from '../shared/ids.ts';
+import type { Acknowledger } from './acknowledge.ts';
 import type { SoldOutCache } from './sold-out.ts';
 
 export interface ClaimServiceDeps {
   redis: RedisGate;
   keyPrefix: string;
   idempotencyTtlSeconds: number;
-  producer: Pick<PersistProducer, 'submit'>;
+  /** Makes an accepted claim as durable as ACK_DURABILITY asks, and hands it to the queue. */
+  acknowledger: Pick<Acknowledger, 'acknowledge'>;
   /**
-   * Called when Redis does not know the campaign or holds it for a rebuild: true when Postgres knows it
-   * (a restore is then under way), false when it does not exist.
+   * Called when Redis does not know the campaign, holds it for a rebuild, or fenced it: true when
+   * Postgres knows it (a restore is then under way), false when it does not exist.
    */
   restoreIfKnown: (campaignId: string) => Promise<boolean>;
   /** Answers claims on campaigns this instance knows are sold out without asking Redis. */
   soldOut?: SoldOutCache;
-  now?: () => number;
+  /** Claims already in Postgres, by id (their records left Redis once stored). */
+  stored: (ids: string[]) => Promise<Claim[]>;
+  /** Attempts per second a user, and a client address, may make on one campaign, counted in Redis. */
+  rate?: { userPerSecond: number; addressPerSecond: number };
 }
 
 export interface ClaimRequest {
   campaignId: string;
   userId: string;
   idempotencyKey?: string | undefined;
+  /** Where the request came from, for the per-address limit (absent in-process). */
+  clientAddress?: string | undefined;
 }
 
 export interface ListedClaim {
@@ -35,10 +41,8 @@ export interface ListedClaim {
 const REBUILDING = { kind: 'rebuilding' } as const;
 
 export function createClaimService(deps: ClaimServiceDeps) {
-  const now = deps.now ?? Date.now;
-
   return {
-    /** One round trip to Redis decides the claim; an accepted claim is then handed to the queue. */
+    /** One round trip to Redis decides the claim; an accepted claim is then acknowledged and queued. */
     async claim(req: ClaimRequest): Promise<ClaimOutcome> {
       // A replay needs the stored claim, so only requests without an Idempotency-Key take the shortcut.
       if (!req.idempotencyKey) {
@@ -46,44 +50,71 @@ export function createClaimService(deps: ClaimServiceDeps) {
         if (known) return known;
       }
       const keys = campaignKeys(deps.keyPrefix, req.campaignId);
-      const at = now();
-      const draft = {
-        id: uuidv7(at),
-        campaignId: req.campaignId,
-        userId: req.userId,
-        couponCode: couponCode(),
-        claimedAt: at,
-        ...(req.idempotencyKey ? { idempotencyKey: req.idempotencyKey } : {}),
-      };
-      const result = await deps.redis.run((r) =>
+      const id = uuidv7();
+      const code = couponCode();
+      const result = await deps.redis.run((r, runId) =>
         scripts.claim(r, keys, {
           campaignId: req.campaignId,
           userId: req.userId,
-          claimId: draft.id,
-          couponCode: draft.couponCode,
-          now: at,
+          claimId: id,
+          couponCode: code,
           idempotencyKey: req.idempotencyKey,
           idempotencyTtlSeconds: deps.idempotencyTtlSeconds,
+          runId,
+          ...(deps.rate ? { rate: { ...deps.rate, address: req.clientAddress } } : {}),
         }),
       );
-      if (result.kind === 'claimed') {
-        const claim = { ...draft, ordinal: result.ordinal };
-        deps.producer.submit(claim);
-        return { kind: 'claimed', claim };
+      switch (result.kind) {
+        case 'claimed': {
+          const claim: Claim = {
+            id,
+            campaignId: req.campaignId,
+            userId: req.userId,
+            couponCode: code,
+            claimedAt: result.claimedAt,
+            ordinal: result.ordinal,
+            seq: result.seq,
+            ...(req.idempotencyKey ? { idempotencyKey: req.idempotencyKey } : {}),
+          };
+          await deps.acknowledger.acknowledge(claim);
+          return { kind: 'claimed', claim };
+        }
+        case 'replayed':
+          // Still pending: its first answer may have been lost with its enqueue (a frozen Redis); the
+          // replay makes sure it is durable and on its way, exactly as a fresh claim would be.
+          if (result.pending) await deps.acknowledger.acknowledge(result.claim);
+          return { kind: 'replayed', claim: result.claim };
+        case 'sold_out':
+          deps.soldOut?.noteSoldOut(req.campaignId);
+          return result;
+        case 'not_found':
+          return (await deps.restoreIfKnown(req.campaignId)) ? REBUILDING : result;
+        case 'rebuilding':
+        case 'fenced':
+          // Held off (a rebuild, or a server run not verified against Postgres): make sure a restore is
+          // under way; a crashed rebuild leaves its marker behind.
+          await deps.restoreIfKnown(req.campaignId);
+          return REBUILDING;
+        default:
+          return result;
       }
-      if (result.kind === 'sold_out') deps.soldOut?.noteSoldOut(req.campaignId);
-      if (result.kind === 'not_found' && (await deps.restoreIfKnown(req.campaignId))) return REBUILDING;
-      // Held off for a rebuild: make sure one is under way (a crashed rebuild leaves its marker behind).
-      if (result.kind === 'rebuilding') await deps.restoreIfKnown(req.campaignId);
-      return result;
     },
 
-    /** The user's claims in a campaign, newest state from Redis; null when the campaign is unknown. */
+    /**
+     * The user's claims in a campaign, oldest first: the pending ones from Redis, the others from
+     * Postgres; null when the campaign is unknown.
+     */
     async listMine(campaignId: string, userId: string): Promise<ListedClaim[] | 'rebuilding' | null> {
       const keys = campaignKeys(deps.keyPrefix, campaignId);
       const listed = await deps.redis.run((r) => scripts.userClaims(r, keys, userId));
       if (listed === null) return (await deps.restoreIfKnown(campaignId)) ? 'rebuilding' : null;
-      return listed;
+      const pendingIds = new Set(listed.pending.map((c) => c.id));
+      const rest = listed.ids.filter((id) => !pendingIds.has(id));
+      const stored = rest.length > 0 ? await deps.stored(rest) : [];
+      return [
+        ...listed.pending.map((claim) => ({ claim, pending: true })),
+        ...stored.map((claim) => ({ claim, pending: false })),
+      ].sort((a, b) => a.claim.ordinal - b.claim.ordinal);
     },
   };
 }

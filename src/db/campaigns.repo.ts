@@ -1,8 +1,8 @@
 import { desc, eq, gt, sql } from 'drizzle-orm';
 import type { Campaign, DefinitionChanges } from '../domain/campaign.ts';
 import type { Executor } from './client.ts';
-import { guarded, sqlState } from './outage.ts';
-import { type CampaignRow, campaigns } from './schema.ts';
+import { guarded } from './outage.ts';
+import { type CampaignRow, campaignLedger, campaigns } from './schema.ts';
 
 const toCampaign = (row: CampaignRow): Campaign => ({
   id: row.id,
@@ -33,23 +33,41 @@ export type NewCampaign = Pick<
 
 export function createCampaignsRepo(db: Executor) {
   return guarded({
-    /** Inserts a new campaign; returns null when the id is taken. */
-    async insert(def: NewCampaign, tx: Executor = db): Promise<Campaign | null> {
-      try {
-        return one(await tx.insert(campaigns).values(def).returning());
-      } catch (err) {
-        if (sqlState(err) === '23505') return null;
-        throw err;
-      }
+    /** Inserts a new campaign and its ledger row (call it in a transaction); null when the id is taken. */
+    async insert(tx: Executor, def: NewCampaign): Promise<Campaign | null> {
+      const rows = await tx.insert(campaigns).values(def).onConflictDoNothing().returning();
+      if (!rows[0]) return null;
+      await tx.insert(campaignLedger).values({ campaignId: def.id, totalStock: def.totalStock });
+      return toCampaign(rows[0]);
     },
 
     async find(id: string): Promise<Campaign | null> {
       return one(await db.select().from(campaigns).where(eq(campaigns.id, id)));
     },
 
-    /** Reads the row and holds it (FOR UPDATE) until the transaction ends: operator writes are serialised. */
+    /**
+     * Reads the row and holds it until the transaction ends: operator writes (and reconciler passes) are
+     * serialised. FOR NO KEY UPDATE, not FOR UPDATE: the workers' INSERTs check the claims' foreign key
+     * with a key-share lock on this row, which this does not block (FOR UPDATE would, and with the
+     * ledger row in between, the two could deadlock).
+     */
     async lock(tx: Executor, id: string): Promise<Campaign | null> {
-      return one(await tx.select().from(campaigns).where(eq(campaigns.id, id)).for('update'));
+      return one(await tx.select().from(campaigns).where(eq(campaigns.id, id)).for('no key update'));
+    },
+
+    /**
+     * The campaign's ledger row and the claims rows it counts, in one statement (one snapshot: a batch
+     * inserts rows and bumps the ledger in one statement too, so the two always agree here).
+     */
+    async ledger(
+      tx: Executor,
+      id: string,
+    ): Promise<{ totalStock: number; sold: number; rows: number } | null> {
+      const result = await tx.execute<{ total_stock: number; sold: number; rows: number }>(sql`
+        select l.total_stock, l.sold, (select count(*)::int from claims where campaign_id = ${id}) as rows
+        from campaign_ledger l where l.campaign_id = ${id}`);
+      const row = result[0];
+      return row ? { totalStock: row.total_stock, sold: row.sold, rows: row.rows } : null;
     },
 
     async list(limit = 100): Promise<Campaign[]> {
@@ -77,8 +95,12 @@ export function createCampaignsRepo(db: Executor) {
       return mustExist(id)(rows);
     },
 
-    /** Adds `delta` to the recorded total stock and raises the version by one. */
+    /** Adds `delta` to the recorded total stock (and the ledger's) and raises the version by one. */
     async addStock(tx: Executor, id: string, delta: number): Promise<Campaign> {
+      await tx
+        .update(campaignLedger)
+        .set({ totalStock: sql`${campaignLedger.totalStock} + ${delta}` })
+        .where(eq(campaignLedger.campaignId, id));
       const rows = await tx
         .update(campaigns)
         .set({

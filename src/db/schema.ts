@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   bigserial,
   boolean,
   check,
@@ -7,6 +8,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  smallint,
   text,
   timestamp,
   uniqueIndex,
@@ -54,11 +56,37 @@ export const claims = pgTable(
     idempotencyKey: text('idempotency_key'),
     claimedAt: ts('claimed_at').notNull(),
     persistedAt: ts('persisted_at').notNull().defaultNow(),
+    /** Which of the campaign's stock buckets sold the coupon (0 for a campaign with one). */
+    bucket: smallint('bucket').notNull().default(0),
+    /** The claim's place in its bucket's sequence in Redis: unique, and the fence's watermark. */
+    seq: bigint('seq', { mode: 'number' }),
   },
   (t) => [
     uniqueIndex('claims_coupon_code_uq').on(t.couponCode),
     uniqueIndex('claims_campaign_user_ordinal_uq').on(t.campaignId, t.userId, t.ordinal),
+    uniqueIndex('claims_campaign_bucket_seq_uq').on(t.campaignId, t.bucket, t.seq),
     check('claims_ordinal_positive', sql`${t.ordinal} >= 1`),
+  ],
+);
+
+/**
+ * The database's own guard against an oversell: one row per campaign counts the coupons the ledger holds
+ * (`sold`), and a check keeps it at or under the total stock. Every batch of claims bumps it in the same
+ * statement that inserts them, so Postgres refuses the claim that would exceed the stock, whatever Redis
+ * says (a Redis that came back behind, a promoted replica that lagged).
+ */
+export const campaignLedger = pgTable(
+  'campaign_ledger',
+  {
+    campaignId: text('campaign_id')
+      .primaryKey()
+      .references(() => campaigns.id),
+    totalStock: integer('total_stock').notNull(),
+    sold: integer('sold').notNull().default(0),
+  },
+  (t) => [
+    check('campaign_ledger_sold_within_stock', sql`${t.sold} <= ${t.totalStock}`),
+    check('campaign_ledger_sold_nonnegative', sql`${t.sold} >= 0`),
   ],
 );
 

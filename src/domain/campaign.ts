@@ -39,6 +39,10 @@ export interface LiveCampaign {
   paused: boolean;
   version: number;
   rebuilding: boolean;
+  /** The server run it was last verified on against Postgres (the fence). */
+  run: string;
+  /** Claims ever made on it in Redis: the sequence's high-water mark. */
+  seq: number;
 }
 
 export type CampaignState = 'scheduled' | 'active' | 'paused' | 'sold_out' | 'ended';

@@ -8,6 +8,8 @@ export const claimSchema = z.object({
   couponCode: z.string().min(1),
   claimedAt: z.number().int().nonnegative(),
   ordinal: z.number().int().positive(),
+  /** The claim's place in its campaign's sequence in Redis: unique, and the fence's watermark. */
+  seq: z.number().int().positive(),
   idempotencyKey: z.string().optional(),
 });
 export type Claim = z.infer<typeof claimSchema>;
@@ -24,7 +26,8 @@ export type ClaimOutcome =
   | { kind: 'not_active'; reason: NotActiveReason }
   | { kind: 'limit_reached'; claimIds: string[] }
   | { kind: 'sold_out' }
-  | { kind: 'rebuilding' };
+  | { kind: 'rebuilding' }
+  | { kind: 'rate_limited'; retryAfterMs: number };
 
-/** The claim as the caller prepared it for the script; the script adds the user's ordinal. */
-export type ClaimDraft = Omit<Claim, 'ordinal'>;
+/** The claim as the caller prepared it for the script; the script adds ordinal, time and sequence. */
+export type ClaimDraft = Omit<Claim, 'ordinal' | 'claimedAt' | 'seq'>;

@@ -1,12 +1,14 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import type { CampaignAdmin } from '../campaign/campaign.admin.ts';
 import type { CampaignReader } from '../campaign/campaign.read.ts';
 import type { CampaignStock } from '../campaign/campaign.stock.ts';
 import type { ClaimService } from '../claim/claim.service.ts';
 import type { Reconciler } from '../reconcile/reconciler.ts';
 import type { Logger } from '../shared/logger.ts';
+import { clientAddress } from './client-address.ts';
 import type { AppEnv } from './env.ts';
 import { errorBody, handleError } from './errors.ts';
+import { type AuthFailureLimiter, authFailureLimit } from './middleware/auth-failures.ts';
 import { bodyLimit } from './middleware/body-limit.ts';
 import { requestId } from './middleware/request-id.ts';
 import { adminRoutes } from './routes/admin.routes.ts';
@@ -25,6 +27,9 @@ export interface AppDeps {
   adminToken: string;
   jwtSecret: string;
   ratePerSecond: number;
+  /** Proxies in front of the service whose X-Forwarded-For to trust (0: the socket's address). */
+  trustProxyHops: number;
+  authFailures?: AuthFailureLimiter;
 }
 
 const MAX_BODY_BYTES = 16 * 1024;
@@ -33,7 +38,9 @@ export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>();
   app.onError(handleError(deps.log));
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
+  const addressOf = (c: Context<AppEnv>) => clientAddress(c, deps.trustProxyHops);
   app.use(requestId());
+  app.use('/v1/*', authFailureLimit(deps.authFailures, addressOf));
   app.use('/v1/*', bodyLimit(MAX_BODY_BYTES));
 
   app.route('/', healthRoutes(deps.readiness));
@@ -42,7 +49,12 @@ export function createApp(deps: AppDeps) {
   app.route('/v1', campaignsRoutes(deps));
   app.route(
     '/v1',
-    claimsRoutes({ claims: deps.claims, jwtSecret: deps.jwtSecret, ratePerSecond: deps.ratePerSecond }),
+    claimsRoutes({
+      claims: deps.claims,
+      jwtSecret: deps.jwtSecret,
+      ratePerSecond: deps.ratePerSecond,
+      addressOf,
+    }),
   );
   app.route('/v1/admin', adminRoutes(deps));
   return app;

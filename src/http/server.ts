@@ -2,15 +2,36 @@ import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import type { App } from './app.ts';
 
-/** Listens on `port` (all interfaces); rejects with a clear message when the port is taken. */
-export function listen(app: App, port: number): Promise<{ server: Server; port: number }> {
+export interface ServerLimits {
+  maxConnections: number;
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
+}
+
+/**
+ * Listens on `port` (all interfaces); rejects with a clear message when the port is taken. The limits a
+ * public endpoint needs: a cap on open connections, and a deadline for a request's headers and for the
+ * whole request, so a client trickling a body cannot hold a connection (Node's default is 300 s).
+ */
+export function listen(
+  app: App,
+  port: number,
+  limits: ServerLimits,
+): Promise<{ server: Server; port: number }> {
   return new Promise((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port, hostname: '0.0.0.0' }, (info) =>
+    const serverOptions = {
+      requestTimeout: limits.requestTimeoutMs,
+      headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs),
+      // How often Node looks for requests past those deadlines (30 s by default).
+      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+      // Longer than a load balancer's idle timeout, so it is always the one to close an idle connection.
+      keepAliveTimeout: 65_000,
+    };
+    const s = serve({ fetch: app.fetch, port, hostname: '0.0.0.0', serverOptions }, (info) =>
       resolve({ server: s as Server, port: info.port }),
     ) as Server;
     s.once('error', (err) => reject(new Error(`cannot listen on port ${port}: ${err.message}`)));
-    // Longer than a load balancer's idle timeout, so it is always the one to close an idle connection.
-    s.keepAliveTimeout = 65_000;
+    s.maxConnections = limits.maxConnections;
   });
 }
 

@@ -10,6 +10,16 @@ function invalid(message: string, issues?: z.core.$ZodIssue[]): AppError {
   return new AppError('invalid_request', message, details ? { details } : {});
 }
 
+/** The body as text; a client that goes away mid-body (or is cut off for being slow) is a 400, not a 500. */
+async function readBody(c: Context): Promise<string> {
+  try {
+    return await c.req.text();
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    throw new AppError('invalid_request', 'the request body was cut off before it ended');
+  }
+}
+
 /**
  * Reads a JSON body and validates it. An empty body counts as `{}` when `allowEmpty`, so a claim can be
  * posted without one. Malformed JSON, a non-JSON content type, wrong types and unknown fields are 400s.
@@ -20,7 +30,7 @@ export async function readJson<S extends z.ZodType>(
   opts: { allowEmpty?: boolean } = {},
 ): Promise<z.output<S>> {
   // A request without a body is not read at all (reading materialises a full web Request).
-  const text = hasBody(c) ? await c.req.text() : '';
+  const text = hasBody(c) ? await readBody(c) : '';
   let value: unknown = {};
   if (text.trim().length > 0) {
     const type = header(c, 'content-type') ?? '';

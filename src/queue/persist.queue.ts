@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { type Claim, claimSchema } from '../domain/claim.ts';
 import { createBatcher } from '../shared/batcher.ts';
+import { uuidv7 } from '../shared/ids.ts';
 import type { Logger } from '../shared/logger.ts';
 
 export const PERSIST_QUEUE = 'persist';
@@ -51,8 +52,10 @@ export function createPersistProducer(opts: {
   const { queue, log } = opts;
 
   const addBatch = async (claims: Claim[], jobIdPrefix: string) => {
-    // Deterministic job id: a retried add of the same batch is ignored by BullMQ rather than duplicated.
-    const jobId = `${jobIdPrefix}-${claims[0]!.id}`;
+    // One id per batch, kept across its retries: a retried add is ignored by BullMQ rather than
+    // duplicated. Never derived from the claims: a claim can travel in two batches (a replay hands a
+    // pending claim to the queue again), and a second batch under the first one's id would be dropped.
+    const jobId = `${jobIdPrefix}-${uuidv7().replaceAll('-', '')}`;
     for (let attempt = 0; ; attempt++) {
       try {
         await queue.add(PERSIST_JOB, { claims }, { jobId });

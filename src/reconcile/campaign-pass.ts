@@ -6,21 +6,25 @@ import type { CampaignReport } from './report.ts';
 import { checkCounters } from './steps/counters.ts';
 import { syncDefinition } from './steps/definition.ts';
 import { summarize } from './steps/drained.ts';
+import { checkLedger } from './steps/ledger.ts';
 import { recoverOrphans } from './steps/orphans.ts';
 import { settlePending } from './steps/pending.ts';
 import { checkPerUser } from './steps/per-user.ts';
+import { reportRefused } from './steps/refused.ts';
 import { restoreLostState } from './steps/restore.ts';
 import { recordStockJournal } from './steps/stock-journal.ts';
 
 /** A campaign's pass, step by step; each step is a small module over the pass' context. */
 const STEPS: readonly Step[] = [
-  restoreLostState, // 1. Redis lost the campaign, some of its claims, or a rebuild was cut short
+  restoreLostState, // 1. Redis lost the campaign, came back behind, changed run, or a rebuild was cut short
   syncDefinition, // 2. Redis holds another definition than Postgres
   recordStockJournal, // 3. stock changes Redis applied that Postgres never recorded
-  checkCounters, // 4. counters against the records and the total (I1, I2)
+  checkCounters, // 4. one atomic read of the counters: I2, I1, the total; no claim lost (I4)
   settlePending, // 5. pending claims past the grace period (I4)
-  recoverOrphans, // 6. records neither pending nor in Postgres (I4)
-  checkPerUser, // 7. per-user limits in Redis (I3) and Postgres (I5)
+  recoverOrphans, // 6. records neither pending nor refused (I4)
+  reportRefused, // 7. claims Postgres refused to store
+  checkPerUser, // 8. per-user limits in Redis (I3, incrementally) and Postgres (I5)
+  checkLedger, // 9. the ledger's count against the rows
 ];
 
 /**
@@ -47,7 +51,8 @@ export function reconcileCampaign(
       tag,
       campaign,
       live: null,
-      persistedIds: new Set(),
+      found: null,
+      persistedUpTo: 0,
       repairs: emptyRepairs(),
       violations: [],
     };

@@ -8,13 +8,17 @@ import type { RunsRepo } from '../db/runs.repo.ts';
 import type { Campaign, LiveCampaign } from '../domain/campaign.ts';
 import type { PersistJob, PersistProducer } from '../queue/persist.queue.ts';
 import type { CampaignKeys } from '../redis/keys.ts';
+import type { CountersFound } from '../redis/scripts/rebuild.ts';
+import type { ServerRun } from '../redis/server-run.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { CampaignReport, Violation } from './report.ts';
 
 export interface ReconcilerDeps {
   database: Database;
-  /** A background connection: reconciling reads whole hashes, which must not queue behind claims. */
+  /** A background connection, so the reconciler's reads never queue behind claims. */
   redis: Redis;
+  /** The run id of the server that connection is attached to (the fence). */
+  serverRun: ServerRun;
   keyPrefix: string;
   repos: { campaigns: CampaignsRepo; claims: ClaimsRepo; changes: ChangesRepo; runs: RunsRepo };
   producer: Pick<PersistProducer, 'enqueue'>;
@@ -49,8 +53,10 @@ export interface PassContext {
   campaign: Campaign;
   /** Redis' copy when the pass began (null: Redis did not hold the campaign). */
   live: LiveCampaign | null;
-  /** Ids of the campaign's claims in Postgres when the pass began. */
-  persistedIds: Set<string>;
+  /** The counters as one atomic read found them (step 4). */
+  found: CountersFound | null;
+  /** Claims in Postgres with a sequence number up to found.seq: those that existed at that read. */
+  persistedUpTo: number;
   readonly repairs: Repairs;
   readonly violations: Violation[];
 }
@@ -65,5 +71,6 @@ export function emptyRepairs(): Repairs {
     countersFixed: false,
     markedPersisted: 0,
     requeued: 0,
+    verifiedRun: false,
   };
 }

@@ -8,10 +8,12 @@ import { type CampaignKeys, campaignKeys } from '../redis/keys.ts';
 import { joinClaimIds } from '../redis/records/claim-ids.ts';
 import { decodeClaimRecord, encodeClaimRecord } from '../redis/records/claim-record.ts';
 import { scripts } from '../redis/scripts/index.ts';
+import type { ServerRun } from '../redis/server-run.ts';
 import type { Logger } from '../shared/logger.ts';
 
 export interface RebuildDeps {
   redis: Redis;
+  serverRun: ServerRun;
   keyPrefix: string;
   claims: ClaimsRepo;
   queue: Queue<PersistJob>;
@@ -31,12 +33,19 @@ export interface RebuildResult {
   dropped: string[];
   claimed: number;
   remaining: number;
+  /** Where the sequence continues: above every sequence number known anywhere, by SEQ_GAP. */
+  seq: number;
 }
 
 const CHUNK = 1_000;
+/**
+ * After a rebuild the sequence continues this far above anything known, so a claim of the lost history
+ * that surfaces late (from an instance's enqueue buffer, say) never shares a number with a new one.
+ */
+export const SEQ_GAP = 1_000_000;
 
 /** Claims still travelling in persist jobs (acknowledged, not yet in Postgres) for one campaign. */
-async function queuedClaims(queue: Queue<PersistJob>, campaignId: string): Promise<Claim[]> {
+export async function queuedClaims(queue: Queue<PersistJob>, campaignId: string): Promise<Claim[]> {
   const jobs = await queue.getJobs(['waiting', 'active', 'delayed', 'prioritized', 'failed']);
   const out: Claim[] = [];
   for (const job of jobs) {
@@ -66,7 +75,10 @@ function keepOnePerSlot(all: Claim[], persistedIds: Set<string>): { kept: Claim[
   return { kept, dropped };
 }
 
-/** Writes the records, the pending set, idempotency keys and the users hash, in chunks. */
+/**
+ * Writes what the gate needs, in chunks: the users hash for every kept claim, and the records, pending
+ * entries and idempotency keys of those not yet in Postgres.
+ */
 async function writeClaims(
   deps: RebuildDeps,
   keys: CampaignKeys,
@@ -75,18 +87,21 @@ async function writeClaims(
   queuedIds: Set<string>,
 ): Promise<void> {
   const { redis } = deps;
-  await redis.del(keys.users, keys.claims, keys.pending);
+  await redis.unlink(keys.users, keys.claims, keys.pending, keys.refused);
   const now = deps.now();
   const users = new Map<string, Claim[]>();
   for (let i = 0; i < kept.length; i += CHUNK) {
     const pipe = redis.pipeline();
     for (const c of kept.slice(i, i + CHUNK)) {
-      pipe.hset(keys.claims, c.id, encodeClaimRecord(c));
-      // Not yet in Postgres: pending again. Queued ones are in flight (scored now, so the reconciler
-      // leaves them to their job); survivors may have lost their job (scored at their claim time).
-      if (!persistedIds.has(c.id)) pipe.zadd(keys.pending, queuedIds.has(c.id) ? now : c.claimedAt, c.id);
+      const record = encodeClaimRecord(c);
+      if (!persistedIds.has(c.id)) {
+        pipe.hset(keys.claims, c.id, record);
+        // Queued ones are in flight (scored now, so the reconciler leaves them to their job); survivors
+        // may have lost their job (scored at their claim time).
+        pipe.zadd(keys.pending, queuedIds.has(c.id) ? now : c.claimedAt, c.id);
+      }
       const ttl = Math.floor((c.claimedAt + deps.idempotencyTtlSeconds * 1000 - now) / 1000);
-      if (c.idempotencyKey && ttl > 0) pipe.set(keys.idem(c.userId, c.idempotencyKey), c.id, 'EX', ttl);
+      if (c.idempotencyKey && ttl > 0) pipe.set(keys.idem(c.userId, c.idempotencyKey), record, 'EX', ttl);
       const list = users.get(c.userId);
       if (list) list.push(c);
       else users.set(c.userId, [c]);
@@ -104,15 +119,19 @@ async function writeClaims(
 }
 
 /**
- * Rebuilds a campaign's Redis state after Redis lost some or all of it. Claims are held off first (503),
- * then every claim that was acknowledged and can still be found is gathered: the rows in Postgres, the
- * claims still travelling in persist jobs, and whatever records survived in Redis. Leaving out the
- * queued ones would let the campaign sell their coupons a second time once they reach Postgres.
- * The caller holds the campaign's reconcile lock and its Postgres row.
+ * Rebuilds a campaign's Redis state after Redis lost some or all of it, or came back behind Postgres.
+ * Claims are held off first (503), then every claim that was acknowledged and can still be found is
+ * gathered: the rows in Postgres, the claims still travelling in persist jobs, and whatever pending
+ * records survived in Redis. Leaving out the queued ones would let the campaign sell their coupons a
+ * second time once they reach Postgres. The caller holds the campaign's reconcile lock and its row.
  */
 export async function rebuildCampaign(deps: RebuildDeps, def: CampaignDefinition): Promise<RebuildResult> {
   const { redis } = deps;
   const keys = campaignKeys(deps.keyPrefix, def.id);
+  // The run the rebuild works on: should the server restart meanwhile, the stamp at the end names the old
+  // run, and the campaign stays fenced instead of selling from half-written state.
+  const runId = await deps.serverRun.known();
+  const before = Number((await redis.hget(keys.meta, 'seq')) ?? 0);
   await scripts.beginRebuild(redis, keys, deps.now());
   deps.log.info('rebuild: claims held off', { campaignId: def.id });
   await new Promise((r) => setTimeout(r, deps.settleMs));
@@ -143,12 +162,17 @@ export async function rebuildCampaign(deps: RebuildDeps, def: CampaignDefinition
 
   const { kept, dropped } = keepOnePerSlot([...byId.values()], persistedIds);
   await writeClaims(deps, keys, kept, persistedIds, queuedIds);
-  const { claimed, remaining } = await scripts.finishRebuild(redis, keys, def);
+  const seq = kept.reduce((max, c) => Math.max(max, c.seq), before) + SEQ_GAP;
+  const { claimed, remaining } = await scripts.finishRebuild(redis, keys, def, {
+    claimed: kept.length,
+    seq,
+    runId,
+  });
   deps.log.info('rebuild: campaign open again', {
     campaignId: def.id,
     claimed,
     remaining,
     dropped: dropped.length,
   });
-  return { claims: kept.length, ...counts, dropped, claimed, remaining };
+  return { claims: kept.length, ...counts, dropped, claimed, remaining, seq };
 }

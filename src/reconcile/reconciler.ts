@@ -1,6 +1,7 @@
+import { AppError, UnavailableError } from '../shared/errors.ts';
 import { uuidv7 } from '../shared/ids.ts';
 import { reconcileCampaign } from './campaign-pass.ts';
-import type { ReconcilerDeps } from './context.ts';
+import { emptyRepairs, type ReconcilerDeps } from './context.ts';
 import { type CampaignReport, type RunReport, unrepaired } from './report.ts';
 
 export type { ReconcilerDeps } from './context.ts';
@@ -51,6 +52,31 @@ async function storeRun(
   return report;
 }
 
+/**
+ * One campaign's pass failed: that campaign's report says so and the pass goes on with the others. An
+ * outage (nothing can be reconciled) and an unknown campaign someone asked for by id stay errors.
+ */
+function failedPass(deps: ReconcilerDeps, campaignId: string, err: unknown, asked: boolean): CampaignReport {
+  if (err instanceof UnavailableError || (asked && err instanceof AppError)) throw err;
+  deps.log.error('reconciling a campaign failed; the pass goes on', { campaignId, err });
+  return {
+    campaignId,
+    durationMs: 0,
+    redis: { totalStock: 0, remaining: 0, claimed: 0, claimRecords: 0, pending: 0 },
+    postgres: { totalStock: 0, persisted: 0 },
+    repairs: emptyRepairs(),
+    violations: [
+      {
+        invariant: 'error',
+        message: `the pass failed for this campaign: ${err instanceof Error ? err.message : String(err)}`,
+        values: {},
+        repaired: false,
+      },
+    ],
+    drained: false,
+  };
+}
+
 export function createReconciler(input: ReconcilerDeps) {
   const deps = { ...input, now: input.now ?? Date.now };
   const { repos } = deps;
@@ -90,7 +116,9 @@ export function createReconciler(input: ReconcilerDeps) {
       const campaigns: CampaignReport[] = [];
       for (const id of ids) {
         if (opts.signal?.aborted) break;
-        const report = await oneAtATime(() => reconcileCampaign(deps, id, tag));
+        const report = await oneAtATime(() => reconcileCampaign(deps, id, tag)).catch((err: unknown) =>
+          failedPass(deps, id, err, opts.campaignId !== undefined),
+        );
         campaigns.push(report);
         await announceRepairs(report);
       }

@@ -1,7 +1,23 @@
 /** What a reconciler run found and did, per campaign. Stored in reconciliation_runs as JSON. */
 
-/** I1-I6 of DESIGN.md, plus: Redis lost state, definition drift, a stock change Postgres missed. */
-export type Invariant = 'I1' | 'I2' | 'I3' | 'I4' | 'I5' | 'I6' | 'redis_state' | 'definition' | 'stock';
+/**
+ * I1-I6 of DESIGN.md, plus: Redis lost state or came back behind (redis_state), definition drift, a stock
+ * change Postgres missed, claims Postgres refused to store, the ledger's count disagreeing with the
+ * rows, and a pass that failed for this campaign (error).
+ */
+export type Invariant =
+  | 'I1'
+  | 'I2'
+  | 'I3'
+  | 'I4'
+  | 'I5'
+  | 'I6'
+  | 'redis_state'
+  | 'definition'
+  | 'stock'
+  | 'refused'
+  | 'ledger'
+  | 'error';
 
 export interface Violation {
   invariant: Invariant;
@@ -31,6 +47,11 @@ export interface CampaignReport {
     markedPersisted: number;
     /** Pending claims older than the grace period and not in Postgres, handed to the queue again. */
     requeued: number;
+    /**
+     * The Redis server's run changed (a restart, a failover, a restore) and the campaign was compared with
+     * Postgres and found complete: it sells again on the new run without a rebuild.
+     */
+    verifiedRun: boolean;
   };
   violations: Violation[];
   /** Persisted equals claimed and nothing is pending (I6); false while claims are in flight. */

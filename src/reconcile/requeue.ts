@@ -1,6 +1,12 @@
 import type { Claim } from '../domain/claim.ts';
+import { isSafeText } from '../domain/identity.ts';
 import { decodeClaimRecord } from '../redis/records/claim-record.ts';
+import { scripts } from '../redis/scripts/index.ts';
 import type { PassContext } from './context.ts';
+
+/** A claim Postgres can store at all (a record written before identities were checked may not be). */
+const storable = (c: Claim) =>
+  isSafeText(c.userId) && (c.idempotencyKey === undefined || isSafeText(c.idempotencyKey));
 
 /**
  * Hands acknowledged claims that never reached Postgres back to the queue (I4) and re-stamps them as
@@ -10,8 +16,19 @@ import type { PassContext } from './context.ts';
 export async function requeue(ctx: PassContext, ids: string[], why: string): Promise<void> {
   if (ids.length === 0) return;
   const { deps, keys } = ctx;
-  const claims: Claim[] = [];
-  for (const raw of await deps.redis.hmget(keys.claims, ...ids)) if (raw) claims.push(decodeClaimRecord(raw));
+  const all: Claim[] = [];
+  for (const raw of await deps.redis.hmget(keys.claims, ...ids)) if (raw) all.push(decodeClaimRecord(raw));
+  // One poisoned claim must not stop the pass, nor anyone else's claims: it is filed as refused.
+  const invalid = all.filter((c) => !storable(c));
+  if (invalid.length > 0) {
+    await scripts.markPersisted(
+      deps.redis,
+      keys,
+      [],
+      invalid.map((c) => ({ id: c.id, reason: 'invalid' })),
+    );
+  }
+  const claims = all.filter(storable);
   const refused = await deps.repos.claims.conflicting(claims);
   const sendable = claims.filter((c) => !refused.has(c.id));
   if (sendable.length > 0) {

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { connect, createServer, type Socket } from 'node:net';
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { UnavailableError } from '../shared/errors.ts';
@@ -100,5 +101,61 @@ describe('the Redis gate', () => {
     }
     conn.answer();
     expect(await outcome).toBe('PONG');
+  });
+
+  it('reads the bytes already waiting in the socket before it fails anyone, however long this process was busy', async () => {
+    // A real loopback socket: the reply reaches the kernel while this process is busy, and sits unread.
+    let serverSide!: Socket;
+    const server = createServer((s) => {
+      serverSide = s;
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const socket = connect(port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    await sleep(20);
+    const client = Object.assign(new EventEmitter(), { status: 'ready', stream: socket }) as unknown as Redis;
+    const gate = createRedisGate(client, TIMEOUT_MS);
+    const outcome = gate
+      .run(() => new Promise<string>((resolve) => socket.once('data', (d) => resolve(String(d).trim()))))
+      .then(
+        (v) => v,
+        (err: unknown) => err,
+      );
+    // Busy in a check-phase callback, so the loop's next step is the timers phase: the overdue sweep
+    // runs before the poll phase that would read the reply.
+    await new Promise<void>((resolve) =>
+      setImmediate(() => {
+        serverSide.write('+PONG\r\n');
+        busy(TIMEOUT_MS * 5); // past the wall-clock bound: that sweep finds "silence"
+        resolve();
+      }),
+    );
+    expect(await outcome).toBe('+PONG');
+    socket.destroy();
+    serverSide.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('waits for a connection still being set up instead of refusing the call', async () => {
+    const conn = fakeConnection();
+    (conn.client as unknown as { status: string }).status = 'connecting';
+    let known!: (id: string) => void;
+    const serverRun = {
+      current: () => null as string | null,
+      known: () => new Promise<string>((resolve) => (known = resolve)),
+      server: () => null,
+      onChange: () => {},
+    };
+    const gate = createRedisGate(conn.client, TIMEOUT_MS, { serverRun });
+    const outcome = gate.run((_r, runId) => Promise.resolve(runId));
+    await sleep(50);
+    serverRun.current = () => 'run-1';
+    known('run-1');
+    expect(await outcome).toBe('run-1');
+    // Between retries (Redis away), a call fails at once.
+    serverRun.current = () => null;
+    (conn.client as unknown as { status: string }).status = 'reconnecting';
+    await expect(gate.run(() => Promise.resolve('x'))).rejects.toBeInstanceOf(UnavailableError);
   });
 });

@@ -7,14 +7,22 @@ export interface CampaignKeys {
   readonly meta: string;
   /** hash: userId -> comma-separated ids of that user's claims */
   readonly users: string;
-  /** hash: claimId -> claim record (JSON) */
+  /** hash: claimId -> claim record (JSON), while the claim is not yet in Postgres */
   readonly claims: string;
   /** sorted set: claimId scored by claimedAt (ms), for claims not yet confirmed in Postgres */
   readonly pending: string;
   /** hash: stock adjustment id -> journal entry (JSON) of a stock change applied in Redis */
   readonly journal: string;
-  /** string key remembering which claim an Idempotency-Key of a user produced */
+  /** hash: claimId -> why Postgres refused to store it (reported by the reconciler) */
+  readonly refused: string;
+  /** hash: the reconciler's bookkeeping (where its incremental scans continue) */
+  readonly reconcile: string;
+  /** string key holding the claim record an Idempotency-Key of a user produced */
   idem(userId: string, key: string): string;
+  /** hash: a user's sliding window of claim attempts on this campaign (rate limit) */
+  userRate(userId: string): string;
+  /** hash: a client address' sliding window of claim attempts on this campaign (rate limit) */
+  addressRate(address: string): string;
 }
 
 export function campaignTag(campaignId: string): string {
@@ -44,8 +52,12 @@ function buildKeys(prefix: string, campaignId: string): CampaignKeys {
     claims: `${base}:claims`,
     pending: `${base}:pending`,
     journal: `${base}:journal`,
+    refused: `${base}:refused`,
+    reconcile: `${base}:reconcile`,
     // Length-prefixing the user id keeps (user "a:b", key "c") apart from (user "a", key "b:c").
     idem: (userId, key) => `${base}:idem:${userId.length}:${userId}:${key}`,
+    userRate: (userId) => `${base}:rate:u:${userId}`,
+    addressRate: (address) => `${base}:rate:a:${address}`,
   };
 }
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestEnv, type TestEnv } from '../testing/harness.ts';
-import { scriptClaim, seedCampaign } from '../testing/lua.ts';
+import { runIdOf, scriptClaim, seedCampaign } from '../testing/lua.ts';
 import { campaignKeys } from './keys.ts';
 import { scriptDefs, scriptSource, scripts } from './scripts/index.ts';
 
@@ -157,12 +157,12 @@ describe('claim.lua idempotency by claim id', () => {
       userId: 'u',
       claimId: '01890a5d-ac96-774b-bcce-b302099a8057',
       couponCode: 'AAAA-BBBB-CCCC-DDDD',
-      now: Date.now(),
       idempotencyTtlSeconds: 60,
+      runId: await runIdOf(redis),
     };
     const first = await scripts.claim(redis, keys, args);
     const second = await scripts.claim(redis, keys, args);
-    expect(first).toEqual({ kind: 'claimed', ordinal: 1 });
+    expect(first).toMatchObject({ kind: 'claimed', ordinal: 1, seq: 1 });
     expect(second.kind).toBe('replayed');
     expect(second.kind === 'replayed' && second.claim).toMatchObject({
       id: '01890a5d-ac96-774b-bcce-b302099a8057',

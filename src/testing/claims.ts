@@ -15,8 +15,9 @@ export async function claimWithoutEnqueue(
     redis: services.clients.redis,
     keyPrefix: services.config.REDIS_PREFIX,
     idempotencyTtlSeconds: 60,
-    producer: { submit: () => {} },
+    acknowledger: { acknowledge: async () => {} },
     restoreIfKnown: async () => false,
+    stored: services.repos.claims.byIds,
   });
   const outcomes = await Promise.all(users.map((userId) => crashing.claim({ campaignId, userId })));
   return outcomes.map((o) => {

@@ -24,8 +24,17 @@ afterAll(() => env.cleanup());
 const rowsOf = async (campaignId: string) =>
   (await env.sql()`select count(*)::int as n from claims where campaign_id = ${campaignId}`)[0]!.n as number;
 
+let seq = 0;
 function fakeClaim(campaignId: string, userId: string, ordinal = 1): Claim {
-  return { id: uuidv7(), campaignId, userId, couponCode: couponCode(), claimedAt: Date.now(), ordinal };
+  return {
+    id: uuidv7(),
+    campaignId,
+    userId,
+    couponCode: couponCode(),
+    claimedAt: Date.now(),
+    ordinal,
+    seq: ++seq,
+  };
 }
 
 describe('persistence', () => {
@@ -92,6 +101,20 @@ describe('persistence', () => {
     await worker.close();
   });
 
+  it('a claim handed to the queue again (a replay) never costs the claims batched with it', async () => {
+    const { id } = await createCampaign(api.app, { totalStock: 10 });
+    const again = fakeClaim(id, 'replayed-user');
+    const fresh = fakeClaim(id, 'fresh-user');
+    const { producer, clients } = api.services;
+    // The first batch carries the claim; the second carries it again, first, with another claim.
+    await producer.enqueue([again]);
+    await producer.enqueue([again, fresh]);
+    const worker = env.worker();
+    await eventually(async () => (await rowsOf(id)) === 2);
+    expect((await clients.persistQueue.getJobCounts('waiting', 'active')).waiting).toBe(0);
+    await worker.close();
+  });
+
   it('batches reach Postgres intact on a brand-new pool, with or without drizzle patching the client', async () => {
     const { id } = await createCampaign(api.app, { totalStock: 20 });
     // A fresh pool has fetched no types yet, and a client drizzle has not touched serialises jsonb itself:
@@ -136,7 +159,9 @@ describe('persistence', () => {
     // Same (campaign, user, ordinal) under another id: the database refuses it.
     const clash = fakeClaim(id, 'same-user');
     const fine = [fakeClaim(id, 'ok-1'), fakeClaim(id, 'ok-2')];
-    expect(await persistClaims(deps, [fine[0]!, clash, fine[1]!])).toEqual([clash.id]);
+    expect(await persistClaims(deps, [fine[0]!, clash, fine[1]!])).toEqual([
+      { id: clash.id, reason: 'conflict' },
+    ]);
     expect(await rowsOf(id)).toBe(3);
   });
 
@@ -147,8 +172,9 @@ describe('persistence', () => {
       redis: api.services.clients.redis,
       keyPrefix: env.config.REDIS_PREFIX,
       idempotencyTtlSeconds: 60,
-      producer: { submit: () => {} },
+      acknowledger: { acknowledge: async () => {} },
       restoreIfKnown: async () => false,
+      stored: api.services.repos.claims.byIds,
     });
     const outcome = await crashing.claim({ campaignId: id, userId: 'crash-user' });
     expect(outcome.kind).toBe('claimed');

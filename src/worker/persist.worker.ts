@@ -1,10 +1,10 @@
 import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { ClaimsRepo } from '../db/claims.repo.ts';
-import { sqlState } from '../db/outage.ts';
+import type { ClaimsRepo, InsertOutcome } from '../db/claims.repo.ts';
 import type { Claim } from '../domain/claim.ts';
 import { PERSIST_QUEUE, type PersistJob, persistBackoff, persistJobSchema } from '../queue/persist.queue.ts';
 import { campaignKeys } from '../redis/keys.ts';
+import { scripts } from '../redis/scripts/index.ts';
 import { createBatcher } from '../shared/batcher.ts';
 import type { Logger } from '../shared/logger.ts';
 
@@ -13,57 +13,45 @@ export interface PersistDeps {
   redis: Redis;
   keyPrefix: string;
   log: Logger;
+  /** A campaign whose Redis state turned out to be behind Postgres (it is fenced; start its rebuild). */
+  onBehind?: (campaignId: string) => void;
+}
+
+function byCampaign<T extends { campaignId: string }>(items: T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const list = out.get(item.campaignId);
+    if (list) list.push(item);
+    else out.set(item.campaignId, [item]);
+  }
+  return out;
 }
 
 /**
- * Writes claims to Postgres, then removes them from their campaign's pending set. Safe to run twice
- * for the same claims: the INSERT skips rows that exist, and removing an absent member is a no-op.
- * Returns the ids Postgres refused (a unique conflict under another id); they stay pending and the
- * reconciler reports them.
+ * Writes claims to Postgres, then tells Redis the outcome per campaign: committed claims leave the
+ * pending set (and their records go), refused ones are filed with their reason for the reconciler. Safe
+ * to run twice for the same claims: the INSERT skips rows that exist, and the Redis side is idempotent.
+ * Returns what Postgres refused.
  */
-export async function persistClaims(deps: PersistDeps, batch: Claim[]): Promise<string[]> {
-  const { inserted, alreadyPresent, refused } = await insertIsolatingBadRows(deps.repo, batch);
+export async function persistClaims(deps: PersistDeps, batch: Claim[]): Promise<InsertOutcome['refused']> {
+  const { inserted, alreadyPresent, refused } = await deps.repo.insertMany(batch);
   const confirmed = new Set([...inserted, ...alreadyPresent]);
-  const byCampaign = new Map<string, string[]>();
-  for (const c of batch) {
-    if (!confirmed.has(c.id)) continue;
-    const ids = byCampaign.get(c.campaignId);
-    if (ids) ids.push(c.id);
-    else byCampaign.set(c.campaignId, [c.id]);
-  }
+  const why = new Map(refused.map((r) => [r.id, r.reason]));
   await Promise.all(
-    [...byCampaign].map(([campaignId, ids]) =>
-      deps.redis.zrem(campaignKeys(deps.keyPrefix, campaignId).pending, ...ids),
-    ),
+    [...byCampaign(batch)].map(async ([campaignId, claims]) => {
+      const committed = claims.filter((c) => confirmed.has(c.id));
+      const refusals = claims.flatMap((c) => (why.has(c.id) ? [{ id: c.id, reason: why.get(c.id)! }] : []));
+      const keys = campaignKeys(deps.keyPrefix, campaignId);
+      if (await scripts.markPersisted(deps.redis, keys, committed, refusals)) {
+        deps.log.warn('redis is behind postgres for this campaign; fenced until rebuilt', { campaignId });
+        deps.onBehind?.(campaignId);
+      }
+    }),
   );
   if (refused.length > 0) {
-    deps.log.error('claims refused by a unique constraint; left pending for the reconciler', { refused });
+    deps.log.error('postgres refused claims; filed for the reconciler', { refused: refused.slice(0, 50) });
   }
   return refused;
-}
-
-/**
- * A data error (integrity or check violation, SQLSTATE class 22/23) on the multi-row INSERT would fail
- * every claim in it forever; retry row by row so one bad claim cannot hold back the rest.
- */
-async function insertIsolatingBadRows(repo: ClaimsRepo, batch: Claim[]) {
-  try {
-    return await repo.insertMany(batch);
-  } catch (err) {
-    const state = sqlState(err) ?? '';
-    if (!/^2[23]/.test(state) || batch.length === 1) {
-      if (/^2[23]/.test(state)) return { inserted: [], alreadyPresent: [], refused: [batch[0]!.id] };
-      throw err;
-    }
-    const outcome = { inserted: [] as string[], alreadyPresent: [] as string[], refused: [] as string[] };
-    for (const claim of batch) {
-      const one = await insertIsolatingBadRows(repo, [claim]);
-      outcome.inserted.push(...one.inserted);
-      outcome.alreadyPresent.push(...one.alreadyPresent);
-      outcome.refused.push(...one.refused);
-    }
-    return outcome;
-  }
 }
 
 /**

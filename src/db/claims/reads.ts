@@ -3,37 +3,49 @@ import type { Claim } from '../../domain/claim.ts';
 import type { Database } from '../client.ts';
 import { claims } from '../schema.ts';
 
+interface ClaimRow {
+  id: string;
+  campaign_id: string;
+  user_id: string;
+  ordinal: number;
+  coupon_code: string;
+  idempotency_key: string | null;
+  ms: string;
+  seq: string | null;
+}
+
+const CLAIM_COLUMNS =
+  'id, campaign_id, user_id, ordinal, coupon_code, idempotency_key, seq, (extract(epoch from claimed_at) * 1000)::bigint as ms';
+
+const toClaim = (r: ClaimRow): Claim => ({
+  id: r.id,
+  campaignId: r.campaign_id,
+  userId: r.user_id,
+  ordinal: r.ordinal,
+  couponCode: r.coupon_code,
+  claimedAt: Number(r.ms),
+  // Rows stored before claims carried a sequence number count as the first ones.
+  seq: r.seq === null ? 1 : Number(r.seq),
+  ...(r.idempotency_key === null ? {} : { idempotencyKey: r.idempotency_key }),
+});
+
 /** Reading a campaign's ledger: what the reconciler, the rebuild and the stats need. */
 export function claimReads({ db, sql }: Database) {
   return {
     /** Every claim of a campaign, as the rebuild needs them. */
     async allForCampaign(campaignId: string): Promise<Claim[]> {
-      const rows = await sql<
-        {
-          id: string;
-          user_id: string;
-          ordinal: number;
-          coupon_code: string;
-          idempotency_key: string | null;
-          ms: string;
-        }[]
-      >`select id, user_id, ordinal, coupon_code, idempotency_key, (extract(epoch from claimed_at) * 1000)::bigint as ms
-        from claims where campaign_id = ${campaignId}`;
-      return rows.map((r) => ({
-        id: r.id,
-        campaignId,
-        userId: r.user_id,
-        ordinal: r.ordinal,
-        couponCode: r.coupon_code,
-        claimedAt: Number(r.ms),
-        ...(r.idempotency_key === null ? {} : { idempotencyKey: r.idempotency_key }),
-      }));
+      const rows = await sql<ClaimRow[]>`
+        select ${sql.unsafe(CLAIM_COLUMNS)} from claims where campaign_id = ${campaignId}`;
+      return rows.map(toClaim);
     },
 
-    /** Ids of every persisted claim of a campaign. */
-    async idsForCampaign(campaignId: string): Promise<Set<string>> {
-      const rows = await sql<{ id: string }[]>`select id from claims where campaign_id = ${campaignId}`;
-      return new Set(rows.map((r) => r.id));
+    /** These claims, those Postgres has. */
+    async byIds(ids: string[]): Promise<Claim[]> {
+      if (ids.length === 0) return [];
+      const rows = await sql<ClaimRow[]>`
+        select ${sql.unsafe(CLAIM_COLUMNS)} from claims
+        where id in (select value::uuid from jsonb_array_elements_text(${JSON.stringify(ids)}::text::jsonb))`;
+      return rows.map(toClaim);
     },
 
     /** Users holding more than `limit` claims of a campaign in Postgres (I5). */
@@ -42,6 +54,20 @@ export function claimReads({ db, sql }: Database) {
         select user_id, count(*)::int as n from claims where campaign_id = ${campaignId}
         group by user_id having count(*) > ${limit}`;
       return new Map(rows.map((r) => [r.user_id, r.n]));
+    },
+
+    /** Claims of the campaign with a sequence number up to `seq` (those older rows without one count too). */
+    async countUpToSeq(campaignId: string, seq: number): Promise<number> {
+      const [row] = await sql<{ n: number }[]>`
+        select count(*)::int as n from claims where campaign_id = ${campaignId} and coalesce(seq, 0) <= ${seq}`;
+      return row?.n ?? 0;
+    },
+
+    /** The highest sequence number Postgres holds for the campaign (0 when none): the fence's watermark. */
+    async maxSeq(campaignId: string): Promise<number> {
+      const [row] = await sql<{ seq: string | null }[]>`
+        select max(seq) as seq from claims where campaign_id = ${campaignId}`;
+      return row?.seq == null ? 0 : Number(row.seq);
     },
 
     async countByCampaign(campaignId: string): Promise<number> {

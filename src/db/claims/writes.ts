@@ -1,13 +1,20 @@
 import type { Claim } from '../../domain/claim.ts';
 import type { Database } from '../client.ts';
+import { sqlState } from '../outage.ts';
+
+export type RefusalReason = 'conflict' | 'over_stock' | 'invalid';
 
 export interface InsertOutcome {
   /** Rows this call wrote. */
   inserted: string[];
   /** Claims already present under the same id: a re-delivery, harmless. */
   alreadyPresent: string[];
-  /** Claims Postgres refused: another row holds their coupon code or (campaign, user, ordinal), or a constraint failed. */
-  refused: string[];
+  /**
+   * Claims Postgres refused, and why: another row holds their coupon code, their (campaign, user,
+   * ordinal) or their (campaign, bucket, seq) (`conflict`); the ledger would exceed the stock
+   * (`over_stock`); or a value Postgres cannot store (`invalid`).
+   */
+  refused: { id: string; reason: RefusalReason }[];
 }
 
 /**
@@ -28,13 +35,22 @@ function rowsJson(batch: Claim[]): string {
       coupon_code: c.couponCode,
       idempotency_key: c.idempotencyKey ?? null,
       claimed_ms: c.claimedAt,
+      seq: c.seq,
     })),
   );
 }
 
 /** The SQL type of one row of a batch as jsonb_to_recordset unpacks it. */
 const ROW_TYPE =
-  '(id uuid, campaign_id text, user_id text, ordinal int, coupon_code text, idempotency_key text, claimed_ms bigint)';
+  '(id uuid, campaign_id text, user_id text, ordinal int, coupon_code text, idempotency_key text, claimed_ms bigint, seq bigint)';
+
+const reasonOf = (err: unknown): RefusalReason | null => {
+  const state = sqlState(err) ?? '';
+  if (state === '23514') return 'over_stock'; // the ledger's check: sold <= total_stock
+  if (/^23/.test(state)) return 'conflict';
+  if (/^22/.test(state)) return 'invalid';
+  return null;
+};
 
 /** Writing claims into the ledger: batched, idempotent, and telling apart why a row was not written. */
 export function claimWrites({ sql }: Pick<Database, 'sql'>) {
@@ -49,32 +65,68 @@ export function claimWrites({ sql }: Pick<Database, 'sql'>) {
     return new Set(rows.map((r) => r.id));
   };
 
+  /**
+   * One statement: the rows not yet present are inserted, and each campaign's ledger counts them; the
+   * ledger's check refuses the statement if that would exceed the stock.
+   */
+  const insertBatch = async (batch: Claim[]): Promise<InsertOutcome> => {
+    const rows = await sql<{ id: string }[]>`
+      with ins as (
+        insert into claims (id, campaign_id, user_id, ordinal, coupon_code, idempotency_key, claimed_at, seq)
+        select id, campaign_id, user_id, ordinal, coupon_code, idempotency_key, to_timestamp(claimed_ms / 1000.0), seq
+        from jsonb_to_recordset(${rowsJson(batch)}::text::jsonb) as t${rowType}
+        on conflict do nothing
+        returning id, campaign_id
+      ), counted as (
+        update campaign_ledger l set sold = l.sold + x.n
+        from (select campaign_id, count(*)::int as n from ins group by campaign_id) x
+        where l.campaign_id = x.campaign_id
+      )
+      select id from ins`;
+    const inserted = rows.map((r) => r.id);
+    if (inserted.length === batch.length) return { inserted, alreadyPresent: [], refused: [] };
+    const written = new Set(inserted);
+    const skipped = batch.filter((c) => !written.has(c.id)).map((c) => c.id);
+    const present = await existing(skipped);
+    return {
+      inserted,
+      alreadyPresent: skipped.filter((id) => present.has(id)),
+      refused: skipped.filter((id) => !present.has(id)).map((id) => ({ id, reason: 'conflict' as const })),
+    };
+  };
+
+  /**
+   * A refusal of the whole statement (a bad value, the ledger's check) would fail every claim in it
+   * forever: retry row by row, so one bad claim cannot hold back the rest.
+   */
+  const insertIsolating = async (batch: Claim[]): Promise<InsertOutcome> => {
+    try {
+      return await insertBatch(batch);
+    } catch (err) {
+      const reason = reasonOf(err);
+      if (reason === null) throw err;
+      if (batch.length === 1)
+        return { inserted: [], alreadyPresent: [], refused: [{ id: batch[0]!.id, reason }] };
+      const outcome: InsertOutcome = { inserted: [], alreadyPresent: [], refused: [] };
+      for (const claim of batch) {
+        const one = await insertIsolating([claim]);
+        outcome.inserted.push(...one.inserted);
+        outcome.alreadyPresent.push(...one.alreadyPresent);
+        outcome.refused.push(...one.refused);
+      }
+      return outcome;
+    }
+  };
+
   return {
     existing,
 
-    /** One multi-row INSERT per batch, idempotent by the claim id and the unique constraints. */
-    async insertMany(batch: Claim[]): Promise<InsertOutcome> {
-      const rows = await sql<{ id: string }[]>`
-        insert into claims (id, campaign_id, user_id, ordinal, coupon_code, idempotency_key, claimed_at)
-        select id, campaign_id, user_id, ordinal, coupon_code, idempotency_key, to_timestamp(claimed_ms / 1000.0)
-        from jsonb_to_recordset(${rowsJson(batch)}::text::jsonb) as t${rowType}
-        on conflict do nothing
-        returning id`;
-      const inserted = rows.map((r) => r.id);
-      if (inserted.length === batch.length) return { inserted, alreadyPresent: [], refused: [] };
-      const written = new Set(inserted);
-      const skipped = batch.filter((c) => !written.has(c.id)).map((c) => c.id);
-      const present = await existing(skipped);
-      return {
-        inserted,
-        alreadyPresent: skipped.filter((id) => present.has(id)),
-        refused: skipped.filter((id) => !present.has(id)),
-      };
-    },
+    /** One multi-row INSERT per batch, idempotent by the claim id; a refused row never blocks the others. */
+    insertMany: insertIsolating,
 
     /**
-     * Claims Postgres would refuse although their id is new: another row already holds their coupon code
-     * or their (campaign, user, ordinal). Re-sending them cannot help.
+     * Claims Postgres would refuse although their id is new: another row already holds their coupon code,
+     * their (campaign, user, ordinal) or their (campaign, bucket, seq). Re-sending them cannot help.
      */
     async conflicting(batch: Claim[]): Promise<Set<string>> {
       if (batch.length === 0) return new Set();
@@ -82,7 +134,8 @@ export function claimWrites({ sql }: Pick<Database, 'sql'>) {
         select t.id from jsonb_to_recordset(${rowsJson(batch)}::text::jsonb) as t${rowType}
         where exists (
           select 1 from claims c where c.id <> t.id and (c.coupon_code = t.coupon_code
-            or (c.campaign_id = t.campaign_id and c.user_id = t.user_id and c.ordinal = t.ordinal)))`;
+            or (c.campaign_id = t.campaign_id and c.user_id = t.user_id and c.ordinal = t.ordinal)
+            or (c.campaign_id = t.campaign_id and c.bucket = 0 and c.seq = t.seq)))`;
       return new Set(rows.map((r) => r.id));
     },
   };

@@ -8,6 +8,7 @@ import type { Reconciler } from '../../reconcile/reconciler.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { AppEnv } from '../env.ts';
 import { header } from '../headers.ts';
+import { type Precondition, parseIfMatch } from '../if-match.ts';
 import { adminAuth } from '../middleware/admin-auth.ts';
 import { campaignIdParam, idempotencyKeyHeader, readJson } from '../validate.ts';
 import { adminView, changeView, stockChangeView } from '../views.ts';
@@ -23,15 +24,13 @@ function actorOf(c: Context<AppEnv>) {
   return { actor, requestId: c.get('requestId') };
 }
 
-/** If-Match: "7", W/"7" or 7. Required for PATCH so a stale edit cannot overwrite a newer one. */
-function expectedVersion(c: Context<AppEnv>): number {
+/** If-Match is required for PATCH, so a stale edit cannot overwrite a newer one. */
+function precondition(c: Context<AppEnv>): Precondition {
   const ifMatch = header(c, 'if-match');
   if (ifMatch === undefined) {
     throw new AppError('precondition_required', 'send If-Match with the ETag (version) you last read');
   }
-  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(ifMatch);
-  if (!match) throw new AppError('invalid_request', 'If-Match must be an ETag such as "3"');
-  return Number(match[1]);
+  return parseIfMatch(ifMatch);
 }
 
 function withEtag(c: Context<AppEnv>, campaign: Campaign, status: 200 | 201 = 200) {
@@ -59,9 +58,9 @@ export function adminRoutes(deps: {
 
   app.patch('/campaigns/:id', async (c) => {
     const id = campaignIdParam(c);
-    const version = expectedVersion(c);
+    const matches = precondition(c);
     const body = await readJson(c, patchCampaignBody);
-    return withEtag(c, await deps.admin.patch(id, version, body, actorOf(c)));
+    return withEtag(c, await deps.admin.patch(id, matches, body, actorOf(c)));
   });
 
   app.post('/campaigns/:id/pause', async (c) =>

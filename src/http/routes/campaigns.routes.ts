@@ -5,7 +5,8 @@ import { campaignIdParam } from '../validate.ts';
 import { publicView } from '../views.ts';
 
 export function campaignsRoutes(deps: { campaigns: CampaignReader }) {
-  return new Hono<AppEnv>().get('/campaigns/:id', async (c) =>
-    c.json(publicView(await deps.campaigns.live(campaignIdParam(c)), Date.now())),
-  );
+  return new Hono<AppEnv>().get('/campaigns/:id', async (c) => {
+    const { campaign, now } = await deps.campaigns.liveNow(campaignIdParam(c));
+    return c.json(publicView(campaign, now));
+  });
 }

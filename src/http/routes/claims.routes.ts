@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import type { ClaimService } from '../../claim/claim.service.ts';
 import type { ClaimOutcome } from '../../domain/claim.ts';
 import type { ErrorDetails } from '../../shared/errors.ts';
@@ -50,10 +50,21 @@ function refusal(
       return { code: 'campaign_not_found', message: `campaign ${campaignId} does not exist` };
     case 'rebuilding':
       return REBUILDING;
+    case 'rate_limited':
+      return {
+        code: 'rate_limited',
+        message: 'too many attempts, slow down',
+        headers: { 'Retry-After': String(Math.max(1, Math.ceil(outcome.retryAfterMs / 1000))) },
+      };
   }
 }
 
-export function claimsRoutes(deps: { claims: ClaimService; jwtSecret: string; ratePerSecond: number }) {
+export function claimsRoutes(deps: {
+  claims: ClaimService;
+  jwtSecret: string;
+  ratePerSecond: number;
+  addressOf: (c: Context<AppEnv>) => string | undefined;
+}) {
   const app = new Hono<AppEnv>();
   const auth = userAuth(deps.jwtSecret);
 
@@ -62,7 +73,12 @@ export function claimsRoutes(deps: { claims: ClaimService; jwtSecret: string; ra
     const idempotencyKey = idempotencyKeyHeader(c);
     // Claims usually come without a body: skip even the promise of reading one.
     if (hasBody(c)) await readJson(c, emptyBody, { allowEmpty: true });
-    const outcome = await deps.claims.claim({ campaignId, userId: c.get('userId'), idempotencyKey });
+    const outcome = await deps.claims.claim({
+      campaignId,
+      userId: c.get('userId'),
+      idempotencyKey,
+      clientAddress: deps.addressOf(c),
+    });
     if (outcome.kind === 'claimed') return c.json({ claim: claimView(outcome.claim, 'pending') }, 201);
     // A replay answers with the body of the original 201, whatever has happened since.
     if (outcome.kind === 'replayed') return c.json({ claim: claimView(outcome.claim, 'pending') }, 200);

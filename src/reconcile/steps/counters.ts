@@ -1,38 +1,57 @@
-import { decodeMeta, META_FIELDS } from '../../redis/records/campaign-meta.ts';
 import { scripts } from '../../redis/scripts/index.ts';
-import { checkCounters as countersViolations } from '../checks.ts';
 import type { PassContext } from '../context.ts';
 
-/** Step 4: the counters against the claim records and the total Postgres records (I1, I2). */
+/**
+ * Step 4: the counters, judged from one atomic read (so claims running meanwhile never look like drift):
+ * remaining + claimed = totalStock (I2, repaired in the same step), no oversell (I1), Redis' total as
+ * Postgres records it; then no claim lost (I4): every claim Redis counted is pending, refused, or in
+ * Postgres with a sequence number up to the one that read saw.
+ */
 export async function checkCounters(ctx: PassContext): Promise<void> {
   const { deps, keys, campaign } = ctx;
-  const before = decodeMeta(ctx.id, await deps.redis.hmget(keys.meta, ...META_FIELDS));
-  const records = await deps.redis.hlen(keys.claims);
-  const found = before
-    ? countersViolations({
-        totalStock: before.totalStock,
-        remaining: before.remaining,
-        claimed: before.claimed,
-        claimRecords: records,
-      })
-    : [];
   const result = await scripts.reconcileCounters(deps.redis, keys, campaign.totalStock);
-  const corrected = result.kind === 'corrected';
-  if (corrected) ctx.repairs.countersFixed = true;
-  for (const v of found) ctx.violations.push({ ...v, repaired: corrected && v.invariant !== 'I1' });
-  if (before && before.totalStock !== campaign.totalStock) {
+  if (result.kind === 'not_loaded') return;
+  const { found } = result;
+  ctx.found = found;
+  if (result.kind === 'corrected') {
+    ctx.repairs.countersFixed = true;
+    if (found.remaining + found.claimed !== found.totalStock) {
+      ctx.violations.push({
+        invariant: 'I2',
+        message: `remaining ${found.remaining} + claimed ${found.claimed} != totalStock ${found.totalStock}`,
+        values: { ...found },
+        repaired: true,
+      });
+    }
+  }
+  if (found.totalStock !== campaign.totalStock) {
     ctx.violations.push({
       invariant: 'stock',
-      message: `Redis total stock ${before.totalStock} differed from Postgres ${campaign.totalStock}`,
-      values: { redis: before.totalStock, postgres: campaign.totalStock },
-      repaired: corrected,
+      message: `Redis total stock ${found.totalStock} differed from Postgres ${campaign.totalStock}`,
+      values: { redis: found.totalStock, postgres: campaign.totalStock },
+      repaired: result.kind === 'corrected',
     });
   }
-  if (result.kind === 'oversold' && !found.some((v) => v.invariant === 'I1')) {
+  if (result.kind === 'oversold') {
     ctx.violations.push({
       invariant: 'I1',
-      message: `oversold: ${result.records} claims for ${campaign.totalStock} coupons`,
-      values: { totalStock: campaign.totalStock, claimRecords: result.records },
+      message: `oversold: ${found.claimed} claims for ${campaign.totalStock} coupons`,
+      values: { totalStock: campaign.totalStock, claimed: found.claimed },
+      repaired: false,
+    });
+  }
+  ctx.persistedUpTo = await deps.repos.claims.countUpToSeq(ctx.id, found.seq);
+  const accounted = found.pending + found.refused + ctx.persistedUpTo;
+  if (found.claimed > accounted) {
+    ctx.violations.push({
+      invariant: 'I4',
+      message: `${found.claimed - accounted} acknowledged claims are neither pending nor in Postgres`,
+      values: {
+        claimed: found.claimed,
+        pending: found.pending,
+        refused: found.refused,
+        persisted: ctx.persistedUpTo,
+      },
       repaired: false,
     });
   }

@@ -1,22 +1,24 @@
-import { decodeMeta, META_FIELDS } from '../../redis/records/campaign-meta.ts';
 import type { PassContext } from '../context.ts';
 import type { CampaignReport } from '../report.ts';
 
-/** Step 8: where things stand now; I6 (drained) holds once nothing is pending. */
+/**
+ * Where things stand, from the pass' atomic read of the counters (step 4); I6 (drained): with nothing
+ * pending or refused at that read, every claim Redis counted is in Postgres.
+ */
 export async function summarize(ctx: PassContext, startedAt: number): Promise<CampaignReport> {
-  const { deps, keys } = ctx;
-  const after = decodeMeta(ctx.id, await deps.redis.hmget(keys.meta, ...META_FIELDS));
-  const [claimRecords, pending, persisted] = await Promise.all([
-    deps.redis.hlen(keys.claims),
-    deps.redis.zcard(keys.pending),
+  const { deps, found } = ctx;
+  const [claimRecords, persisted] = await Promise.all([
+    deps.redis.hlen(ctx.keys.claims),
     deps.repos.claims.countByCampaign(ctx.id),
   ]);
-  const claimed = after?.claimed ?? 0;
-  if (pending === 0 && persisted !== claimed) {
+  const claimed = found?.claimed ?? 0;
+  const pending = found?.pending ?? 0;
+  const settled = pending === 0 && (found?.refused ?? 0) === 0;
+  if (found && settled && ctx.persistedUpTo !== claimed) {
     ctx.violations.push({
       invariant: 'I6',
-      message: `nothing is pending, yet Postgres has ${persisted} claims and Redis ${claimed}`,
-      values: { persisted, claimed },
+      message: `nothing is pending, yet Postgres has ${ctx.persistedUpTo} claims and Redis ${claimed}`,
+      values: { persisted: ctx.persistedUpTo, claimed },
       repaired: false,
     });
   }
@@ -24,8 +26,8 @@ export async function summarize(ctx: PassContext, startedAt: number): Promise<Ca
     campaignId: ctx.id,
     durationMs: deps.now() - startedAt,
     redis: {
-      totalStock: after?.totalStock ?? 0,
-      remaining: after?.remaining ?? 0,
+      totalStock: found?.totalStock ?? 0,
+      remaining: found?.remaining ?? 0,
       claimed,
       claimRecords,
       pending,
@@ -33,6 +35,6 @@ export async function summarize(ctx: PassContext, startedAt: number): Promise<Ca
     postgres: { totalStock: ctx.campaign.totalStock, persisted },
     repairs: ctx.repairs,
     violations: ctx.violations,
-    drained: pending === 0 && persisted === claimed,
+    drained: settled && ctx.persistedUpTo === claimed,
   };
 }

@@ -1,17 +1,39 @@
 import type { PassContext } from '../context.ts';
 import { requeue } from '../requeue.ts';
 
-/** Step 6: claim records neither pending nor in Postgres: acknowledged and dropped somewhere (I4). */
+const SCAN_COUNT = 1_000;
+
+/**
+ * Step 6: claim records neither pending nor refused (their pending entry was lost: a crash between two
+ * writes the product never splits, or a hand-made change): requeued unless Postgres has them (I4).
+ * Records live only while a claim is pending, so the scan is as long as the pending set.
+ */
 export async function recoverOrphans(ctx: PassContext): Promise<void> {
   const { deps, keys } = ctx;
-  const [all, pending] = await Promise.all([
-    deps.redis.hkeys(keys.claims),
-    deps.redis.zrange(keys.pending, '0', '-1'),
+  const records = await deps.redis.hlen(keys.claims);
+  const [pending, refused] = await Promise.all([
+    deps.redis.zcard(keys.pending),
+    deps.redis.hlen(keys.refused),
   ]);
-  const pendingIds = new Set(pending);
-  const candidates = all.filter((c) => !pendingIds.has(c) && !ctx.persistedIds.has(c));
+  if (records <= pending + refused) return;
+  const candidates: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, fields] = await deps.redis.hscan(keys.claims, cursor, 'COUNT', SCAN_COUNT);
+    cursor = next;
+    const ids = fields.filter((_, i) => i % 2 === 0);
+    if (ids.length === 0) continue;
+    const [scores, filed] = await Promise.all([
+      deps.redis.zmscore(keys.pending, ...ids),
+      deps.redis.hmget(keys.refused, ...ids),
+    ]);
+    ids.forEach((id, i) => {
+      if (scores[i] === null && filed[i] === null) candidates.push(id);
+    });
+  } while (cursor !== '0');
   if (candidates.length === 0) return;
   const stored = await deps.repos.claims.existing(candidates);
+  await deps.redis.hdel(keys.claims, ...candidates.filter((c) => stored.has(c)));
   await requeue(
     ctx,
     candidates.filter((c) => !stored.has(c)),

@@ -2,12 +2,28 @@ import { countClaimIds } from '../../redis/records/claim-ids.ts';
 import { violationsPerUser } from '../checks.ts';
 import type { PassContext } from '../context.ts';
 
-/** Step 7: per-user limits in Redis (I3) and in Postgres (I5). */
+/** Users hash entries one pass checks; the scan continues where the last pass stopped. */
+const USERS_PER_PASS = 20_000;
+const SCAN_COUNT = 1_000;
+
+/**
+ * Step 7: per-user limits in Redis (I3) and in Postgres (I5). Redis' side is an incremental scan in
+ * short HSCAN steps (each pass a slice, so a sale of millions never makes one long command); the
+ * script itself never lets a user past the limit, so this watches for writes behind the service's back.
+ */
 export async function checkPerUser(ctx: PassContext): Promise<void> {
-  const { deps, campaign } = ctx;
-  const users = await deps.redis.hgetall(ctx.keys.users);
-  const inRedis = new Map(Object.entries(users).map(([user, ids]) => [user, countClaimIds(ids)]));
-  ctx.violations.push(...violationsPerUser('redis', inRedis, campaign.perUserLimit));
+  const { deps, keys, campaign } = ctx;
+  let cursor = (await deps.redis.hget(keys.reconcile, 'usersCursor')) ?? '0';
+  const counts = new Map<string, number>();
+  let seen = 0;
+  do {
+    const [next, fields] = await deps.redis.hscan(keys.users, cursor, 'COUNT', SCAN_COUNT);
+    cursor = next;
+    for (let i = 0; i + 1 < fields.length; i += 2) counts.set(fields[i]!, countClaimIds(fields[i + 1]!));
+    seen += fields.length / 2;
+  } while (cursor !== '0' && seen < USERS_PER_PASS);
+  await deps.redis.hset(keys.reconcile, 'usersCursor', cursor);
+  ctx.violations.push(...violationsPerUser('redis', counts, campaign.perUserLimit));
   const inPostgres = await deps.repos.claims.usersOver(ctx.id, campaign.perUserLimit);
   ctx.violations.push(...violationsPerUser('postgres', inPostgres, campaign.perUserLimit));
 }

@@ -1,27 +1,68 @@
 import { decodeMeta, META_FIELDS } from '../../redis/records/campaign-meta.ts';
+import { scripts } from '../../redis/scripts/index.ts';
 import type { PassContext } from '../context.ts';
-import { rebuildCampaign } from '../rebuild.ts';
+import { queuedClaims, rebuildCampaign } from '../rebuild.ts';
 
-/** Step 1: Redis lost the campaign, some of its claims, or a rebuild was cut short: rebuild it. */
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The highest sequence number Postgres or the queue hold for the campaign. */
+async function knownSeq(ctx: PassContext): Promise<number> {
+  const [persisted, queued] = await Promise.all([
+    ctx.deps.repos.claims.maxSeq(ctx.id),
+    queuedClaims(ctx.deps.queue, ctx.id),
+  ]);
+  return queued.reduce((max, c) => Math.max(max, c.seq), persisted);
+}
+
+/**
+ * The fence: the server's run changed since the campaign was verified (a restart, a promoted replica, a
+ * restored snapshot). Claims are held off meanwhile (the script refuses an unverified run). After the
+ * settle pause, for enqueues under way to land, Redis' sequence is compared with what Postgres and the
+ * queue know: complete, it sells again on this run; behind, it is rebuilt. Returns why it must be rebuilt.
+ */
+async function verifyNewRun(ctx: PassContext, runId: string): Promise<string | null> {
+  await sleep(ctx.deps.settleMs);
+  const known = await knownSeq(ctx);
+  const result = await scripts.verifyFence(ctx.deps.redis, ctx.keys, runId, known);
+  switch (result.kind) {
+    case 'verified':
+    case 'already_verified':
+      ctx.repairs.verifiedRun = result.kind === 'verified';
+      return null;
+    case 'behind':
+      return `Redis came back behind Postgres on a new server run (sequence ${result.seq} < ${known})`;
+    case 'not_loaded':
+      return 'the campaign was missing from Redis';
+    case 'rebuilding':
+      return 'a rebuild had been interrupted';
+  }
+}
+
+/**
+ * Step 1: is Redis' copy one to sell from? Rebuilt when Redis lost the campaign, a rebuild was cut short,
+ * or Redis is behind Postgres (it lost writes: its sequence is below what Postgres holds); verified again
+ * when the server it lives on changed run.
+ */
 export async function restoreLostState(ctx: PassContext): Promise<void> {
   const { deps, keys } = ctx;
-  ctx.live = decodeMeta(ctx.id, await deps.redis.hmget(keys.meta, ...META_FIELDS));
-  ctx.persistedIds = await deps.repos.claims.idsForCampaign(ctx.id);
-  const inRedis = new Set(await deps.redis.hkeys(keys.claims));
-  const lost = [...ctx.persistedIds].filter((c) => !inRedis.has(c)).length;
-  if (ctx.live && !ctx.live.rebuilding && lost === 0) return;
+  const live = decodeMeta(ctx.id, await deps.redis.hmget(keys.meta, ...META_FIELDS));
+  ctx.live = live;
+  const runId = await deps.serverRun.known();
+  const persistedSeq = await deps.repos.claims.maxSeq(ctx.id);
+  let why: string | null = null;
+  if (!live) why = 'the campaign was missing from Redis';
+  else if (live.rebuilding) why = 'a rebuild had been interrupted';
+  else if (persistedSeq > live.seq)
+    why = `Redis was behind Postgres (sequence ${live.seq} < ${persistedSeq})`;
+  else if (live.run !== runId) why = await verifyNewRun(ctx, runId);
+  if (!why) return;
 
-  const why = !ctx.live
-    ? 'the campaign was missing from Redis'
-    : ctx.live.rebuilding
-      ? 'a rebuild had been interrupted'
-      : `${lost} persisted claims were missing from Redis`;
   const result = await rebuildCampaign({ ...deps, claims: deps.repos.claims }, ctx.campaign);
   ctx.repairs.rebuilt = true;
   ctx.violations.push({
     invariant: 'redis_state',
     message: why,
-    values: { missingClaims: lost, rebuild: result },
+    values: { rebuild: result },
     repaired: true,
   });
   if (result.dropped.length > 0) {

@@ -1,8 +1,9 @@
 import type { LiveCampaign } from '../../domain/campaign.ts';
 
 /**
- * A campaign's meta hash in Redis: its definition and counters (remaining, claimed) and its status
- * ('ready' or 'rebuilding'). This module is the only TypeScript reader of the hash.
+ * A campaign's meta hash in Redis: its definition, its counters (remaining, claimed, seq), its status
+ * ('ready' or 'rebuilding') and the server run it was verified on. This module is the only TypeScript
+ * reader of the hash.
  */
 export const META_FIELDS = [
   'name',
@@ -15,12 +16,26 @@ export const META_FIELDS = [
   'paused',
   'version',
   'status',
+  'run',
+  'seq',
 ] as const;
 
 /** Parses the HMGET reply for META_FIELDS; null when the campaign is not in Redis. */
 export function decodeMeta(id: string, values: (string | null)[]): LiveCampaign | null {
-  const [name, totalStock, remaining, claimed, perUserLimit, startsAt, endsAt, paused, version, status] =
-    values;
+  const [
+    name,
+    totalStock,
+    remaining,
+    claimed,
+    perUserLimit,
+    startsAt,
+    endsAt,
+    paused,
+    version,
+    status,
+    run,
+    seq,
+  ] = values;
   if (totalStock == null) return null;
   return {
     id,
@@ -34,5 +49,7 @@ export function decodeMeta(id: string, values: (string | null)[]): LiveCampaign 
     paused: paused === '1',
     version: Number(version),
     rebuilding: status === 'rebuilding',
+    run: run ?? '',
+    seq: Number(seq ?? 0),
   };
 }

@@ -12,6 +12,7 @@ export function encodeClaimRecord(c: Claim): string {
     couponCode: c.couponCode,
     claimedAt: c.claimedAt,
     ordinal: c.ordinal,
+    seq: c.seq,
     ...(c.idempotencyKey === undefined ? {} : { idempotencyKey: c.idempotencyKey }),
   });
 }
@@ -31,6 +32,7 @@ export function decodeClaimRecord(json: string | null | undefined): Claim {
     typeof r.couponCode !== 'string' ||
     typeof r.claimedAt !== 'number' ||
     typeof r.ordinal !== 'number' ||
+    typeof r.seq !== 'number' ||
     (r.idempotencyKey !== undefined && typeof r.idempotencyKey !== 'string')
   ) {
     throw new Error(`malformed claim record: ${json.slice(0, 200)}`);

@@ -5,7 +5,7 @@ import { decodeClaimRecord, encodeClaimRecord } from './claim-record.ts';
 
 describe('decodeMeta', () => {
   it('is null for a campaign Redis does not hold', () => {
-    expect(decodeMeta('x', Array(10).fill(null))).toBeNull();
+    expect(decodeMeta('x', Array(12).fill(null))).toBeNull();
   });
 });
 
@@ -26,6 +26,7 @@ describe('claim records', () => {
     couponCode: 'ABCD-EFGH-JKMN-PQRS',
     claimedAt: 1_700_000_000_000,
     ordinal: 1,
+    seq: 7,
   };
   it('round-trips, with and without an idempotency key', () => {
     expect(decodeClaimRecord(encodeClaimRecord(claim))).toEqual(claim);

@@ -9,14 +9,26 @@ export const setDefinitionDef = defineScript('fsSetDefinition', 'set_definition.
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    fsInitCampaign(meta: string, totalStock: number, ...definition: DefinitionArgs): Result<0 | 1, Context>;
+    fsInitCampaign(
+      meta: string,
+      totalStock: number,
+      ...args: [...definition: DefinitionArgs, runId: string]
+    ): Result<0 | 1, Context>;
     fsSetDefinition(meta: string, ...definition: DefinitionArgs): Result<0 | 1, Context>;
   }
 }
 
-/** lua/init_campaign.lua: loads a new campaign with full stock; false when Redis already had it. */
-export async function initCampaign(r: Redis, keys: CampaignKeys, def: CampaignDefinition): Promise<boolean> {
-  return (await r.fsInitCampaign(keys.meta, def.totalStock, ...definitionArgs(def))) === 1;
+/**
+ * lua/init_campaign.lua: loads a new campaign with full stock, verified on the connection's server run;
+ * false when Redis already had it.
+ */
+export async function initCampaign(
+  r: Redis,
+  keys: CampaignKeys,
+  def: CampaignDefinition,
+  runId: string,
+): Promise<boolean> {
+  return (await r.fsInitCampaign(keys.meta, def.totalStock, ...definitionArgs(def), runId)) === 1;
 }
 
 /** lua/set_definition.lua: writes the editable fields; false when Redis does not hold the campaign. */

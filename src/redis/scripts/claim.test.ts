@@ -8,14 +8,24 @@ const record = JSON.stringify({
   couponCode: 'ABCD-EFGH-JKMN-PQRS',
   claimedAt: 1_700_000_000_000,
   ordinal: 1,
+  seq: 1,
 });
 
 describe('decodeClaimReply', () => {
   it('maps every return code of claim.lua', () => {
     // A new claim: the script returns the ordinal, the caller made the rest.
-    expect(decodeClaimReply([1, 1])).toEqual({ kind: 'claimed', ordinal: 1 });
-    // A replay: the script returns the stored record.
-    expect(decodeClaimReply([2, record])).toEqual({ kind: 'replayed', claim: JSON.parse(record) });
+    expect(decodeClaimReply([1, 1, 1_700_000_000_000, 42])).toEqual({
+      kind: 'claimed',
+      ordinal: 1,
+      claimedAt: 1_700_000_000_000,
+      seq: 42,
+    });
+    // A replay: the script returns the stored record and whether it is still pending.
+    expect(decodeClaimReply([2, record, 1])).toEqual({
+      kind: 'replayed',
+      claim: JSON.parse(record),
+      pending: true,
+    });
     expect(decodeClaimReply([-1])).toEqual({ kind: 'not_found' });
     expect(decodeClaimReply([-2])).toEqual({ kind: 'not_active', reason: 'not_started' });
     expect(decodeClaimReply([-3])).toEqual({ kind: 'not_active', reason: 'ended' });
@@ -23,6 +33,7 @@ describe('decodeClaimReply', () => {
     expect(decodeClaimReply([-5, 'a,b'])).toEqual({ kind: 'limit_reached', claimIds: ['a', 'b'] });
     expect(decodeClaimReply([-6])).toEqual({ kind: 'sold_out' });
     expect(decodeClaimReply([-7])).toEqual({ kind: 'rebuilding' });
+    expect(decodeClaimReply([-8, 'abc'])).toEqual({ kind: 'fenced', verifiedRun: 'abc' });
   });
 
   it('is loud about an unknown code or a broken record', () => {

@@ -1,11 +1,11 @@
 import type { Redis, Result } from 'ioredis';
-import type { Claim, NotActiveReason } from '../../domain/claim.ts';
+import type { Claim, ClaimOutcome } from '../../domain/claim.ts';
 import type { CampaignKeys } from '../keys.ts';
 import { parseClaimIds } from '../records/claim-ids.ts';
 import { decodeClaimRecord } from '../records/claim-record.ts';
 import { defineScript } from './source.ts';
 
-export const claimDef = defineScript('fsClaim', 'claim.lua', 5);
+export const claimDef = defineScript('fsClaim', 'claim.lua', 7);
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -15,14 +15,18 @@ declare module 'ioredis' {
       claims: string,
       pending: string,
       idem: string,
+      userRate: string,
+      addressRate: string,
       campaignId: string,
       userId: string,
       claimId: string,
       couponCode: string,
-      now: number,
       idempotencyKey: string,
       idempotencyTtlSeconds: number,
-    ): Result<[number, (string | number)?], Context>;
+      runId: string,
+      userRateLimit: number,
+      addressRateLimit: number,
+    ): Result<[number, ...(string | number)[]], Context>;
   }
 }
 
@@ -32,32 +36,20 @@ export interface ClaimArgs {
   /** Fresh id and code, stored only when the claim succeeds. */
   claimId: string;
   couponCode: string;
-  now: number;
   idempotencyKey?: string | undefined;
   idempotencyTtlSeconds: number;
+  /** Run id of the server the connection is attached to (the fence). */
+  runId: string;
+  /** Attempts per second a user, and a client address, may make on the campaign (0: unlimited). */
+  rate?: { userPerSecond: number; addressPerSecond: number; address?: string | undefined };
 }
 
 export type ClaimScriptResult =
-  | { kind: 'claimed'; ordinal: number }
-  | { kind: 'replayed'; claim: Claim }
-  | { kind: 'not_found' }
-  | { kind: 'not_active'; reason: NotActiveReason }
-  | { kind: 'limit_reached'; claimIds: string[] }
-  | { kind: 'sold_out' }
-  | { kind: 'rebuilding' };
-
-/** Return codes of lua/claim.lua. */
-const Code = {
-  Claimed: 1,
-  Replayed: 2,
-  NotFound: -1,
-  NotStarted: -2,
-  Ended: -3,
-  Paused: -4,
-  LimitReached: -5,
-  SoldOut: -6,
-  Rebuilding: -7,
-} as const;
+  | { kind: 'claimed'; ordinal: number; claimedAt: number; seq: number }
+  | { kind: 'replayed'; claim: Claim; pending: boolean }
+  | { kind: 'fenced'; verifiedRun: string }
+  | { kind: 'rate_limited'; retryAfterMs: number }
+  | Exclude<ClaimOutcome, { kind: 'claimed' | 'replayed' }>;
 
 const NOT_FOUND = { kind: 'not_found' } as const;
 const SOLD_OUT = { kind: 'sold_out' } as const;
@@ -66,31 +58,36 @@ const NOT_STARTED = { kind: 'not_active', reason: 'not_started' } as const;
 const ENDED = { kind: 'not_active', reason: 'ended' } as const;
 const PAUSED = { kind: 'not_active', reason: 'paused' } as const;
 
-/** The one place a claim script reply becomes a typed result. */
-export function decodeClaimReply(reply: [number, (string | number)?]): ClaimScriptResult {
-  const [code, payload] = reply;
+/** The one place a reply of lua/claim.lua becomes a typed result (its return codes are known here only). */
+export function decodeClaimReply(reply: [number, ...(string | number)[]]): ClaimScriptResult {
+  const [code, a, b, c] = reply;
   switch (code) {
-    case Code.Claimed:
-      return { kind: 'claimed', ordinal: Number(payload) };
-    case Code.Replayed:
+    case 1:
+      return { kind: 'claimed', ordinal: Number(a), claimedAt: Number(b), seq: Number(c) };
+    case 2:
       return {
         kind: 'replayed',
-        claim: decodeClaimRecord(payload === undefined ? undefined : String(payload)),
+        claim: decodeClaimRecord(a === undefined ? undefined : String(a)),
+        pending: Number(b) === 1,
       };
-    case Code.NotFound:
+    case -1:
       return NOT_FOUND;
-    case Code.NotStarted:
+    case -2:
       return NOT_STARTED;
-    case Code.Ended:
+    case -3:
       return ENDED;
-    case Code.Paused:
+    case -4:
       return PAUSED;
-    case Code.LimitReached:
-      return { kind: 'limit_reached', claimIds: parseClaimIds(payload === undefined ? '' : String(payload)) };
-    case Code.SoldOut:
+    case -5:
+      return { kind: 'limit_reached', claimIds: parseClaimIds(a === undefined ? '' : String(a)) };
+    case -6:
       return SOLD_OUT;
-    case Code.Rebuilding:
+    case -7:
       return REBUILDING;
+    case -8:
+      return { kind: 'fenced', verifiedRun: String(a ?? '') };
+    case -9:
+      return { kind: 'rate_limited', retryAfterMs: Number(a) };
     default:
       throw new Error(`claim script returned unknown code ${String(code)}`);
   }
@@ -99,19 +96,24 @@ export function decodeClaimReply(reply: [number, (string | number)?]): ClaimScri
 /** lua/claim.lua: decides one claim atomically and records it as pending. */
 export async function claim(r: Redis, keys: CampaignKeys, a: ClaimArgs): Promise<ClaimScriptResult> {
   const idem = a.idempotencyKey ?? '';
+  const address = a.rate?.address ?? '';
   const reply = await r.fsClaim(
     keys.meta,
     keys.users,
     keys.claims,
     keys.pending,
     keys.idem(a.userId, idem),
+    keys.userRate(a.userId),
+    keys.addressRate(address),
     a.campaignId,
     a.userId,
     a.claimId,
     a.couponCode,
-    a.now,
     idem,
     a.idempotencyTtlSeconds,
+    a.runId,
+    a.rate?.userPerSecond ?? 0,
+    address ? (a.rate?.addressPerSecond ?? 0) : 0,
   );
   return decodeClaimReply(reply);
 }

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { initCampaign, initCampaignDef, setDefinition, setDefinitionDef } from './campaign.ts';
 import { claim, claimDef } from './claim.ts';
+import { markPersisted, markPersistedDef } from './persisted.ts';
 import { soldOutSnapshot, soldOutSnapshotDef, userClaims, userClaimsDef } from './reads.ts';
 import {
   beginRebuild,
@@ -9,6 +10,8 @@ import {
   finishRebuildDef,
   reconcileCounters,
   reconcileCountersDef,
+  verifyFence,
+  verifyFenceDef,
 } from './rebuild.ts';
 import { type ScriptDef, scriptSource } from './source.ts';
 import { adjustStock, adjustStockDef } from './stock.ts';
@@ -26,8 +29,10 @@ export const scripts = {
   beginRebuild,
   finishRebuild,
   reconcileCounters,
+  verifyFence,
   userClaims,
   soldOutSnapshot,
+  markPersisted,
 };
 
 /** The scripts registered on every connection. */
@@ -39,8 +44,10 @@ export const scriptDefs: readonly ScriptDef[] = [
   beginRebuildDef,
   finishRebuildDef,
   reconcileCountersDef,
+  verifyFenceDef,
   userClaimsDef,
   soldOutSnapshotDef,
+  markPersistedDef,
 ];
 
 /**

@@ -5,7 +5,7 @@ import { parseClaimIds } from '../records/claim-ids.ts';
 import { decodeClaimRecord } from '../records/claim-record.ts';
 import { defineScript } from './source.ts';
 
-export const userClaimsDef = defineScript('fsUserClaims', 'user_claims.lua', 4, true);
+export const userClaimsDef = defineScript('fsUserClaims', 'user_claims.lua', 3, true);
 export const soldOutSnapshotDef = defineScript('fsSoldOutSnapshot', 'sold_out_snapshot.lua', 2, true);
 
 declare module 'ioredis' {
@@ -14,26 +14,27 @@ declare module 'ioredis' {
       meta: string,
       users: string,
       claims: string,
-      pending: string,
       userId: string,
     ): Result<(number | string)[], Context>;
     fsSoldOutSnapshot(meta: string, users: string, maxWinners: number): Result<(string | number)[], Context>;
   }
 }
 
-/** lua/user_claims.lua: a user's claims with whether each is still pending; null for an unknown campaign. */
+/**
+ * lua/user_claims.lua: a user's claim ids, with the records of those still pending (the others are in
+ * Postgres); null for an unknown campaign.
+ */
 export async function userClaims(
   r: Redis,
   keys: CampaignKeys,
   userId: string,
-): Promise<{ claim: Claim; pending: boolean }[] | null> {
-  const reply = await r.fsUserClaims(keys.meta, keys.users, keys.claims, keys.pending, userId);
+): Promise<{ ids: string[]; pending: Claim[] } | null> {
+  const reply = await r.fsUserClaims(keys.meta, keys.users, keys.claims, userId);
   if (reply[0] === -1) return null;
-  const out: { claim: Claim; pending: boolean }[] = [];
-  for (let i = 1; i + 1 < reply.length; i += 2) {
-    out.push({ claim: decodeClaimRecord(String(reply[i])), pending: Number(reply[i + 1]) === 1 });
-  }
-  return out;
+  return {
+    ids: parseClaimIds(String(reply[1] ?? '')),
+    pending: reply.slice(2).map((raw) => decodeClaimRecord(String(raw))),
+  };
 }
 
 export interface SoldOutSnapshot {

@@ -5,19 +5,25 @@ import { type DefinitionArgs, definitionArgs } from './definition.ts';
 import { defineScript } from './source.ts';
 
 export const beginRebuildDef = defineScript('fsBeginRebuild', 'begin_rebuild.lua', 1);
-export const finishRebuildDef = defineScript('fsFinishRebuild', 'finish_rebuild.lua', 2);
-export const reconcileCountersDef = defineScript('fsReconcileCounters', 'reconcile_counters.lua', 2);
+export const finishRebuildDef = defineScript('fsFinishRebuild', 'finish_rebuild.lua', 1);
+export const verifyFenceDef = defineScript('fsVerifyFence', 'verify_fence.lua', 1);
+export const reconcileCountersDef = defineScript('fsReconcileCounters', 'reconcile_counters.lua', 3);
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     fsBeginRebuild(meta: string, now: number): Result<1, Context>;
     fsFinishRebuild(
       meta: string,
-      claims: string,
       totalStock: number,
-      ...definition: DefinitionArgs
+      ...args: [...definition: DefinitionArgs, claimed: number, seq: number, runId: string]
     ): Result<[number, number], Context>;
-    fsReconcileCounters(meta: string, claims: string, totalStock: number): Result<number[], Context>;
+    fsVerifyFence(meta: string, runId: string, knownSeq: number): Result<number[], Context>;
+    fsReconcileCounters(
+      meta: string,
+      pending: string,
+      refused: string,
+      totalStock: number,
+    ): Result<number[], Context>;
   }
 }
 
@@ -26,37 +32,81 @@ export async function beginRebuild(r: Redis, keys: CampaignKeys, now: number): P
   await r.fsBeginRebuild(keys.meta, now);
 }
 
-/** lua/finish_rebuild.lua: writes definition and counters (from the records written) and reopens. */
+/**
+ * lua/finish_rebuild.lua: writes definition and counters, continues the sequence at `seq`, and reopens
+ * the campaign verified on the connection's server run.
+ */
 export async function finishRebuild(
   r: Redis,
   keys: CampaignKeys,
   def: CampaignDefinition,
+  state: { claimed: number; seq: number; runId: string },
 ): Promise<{ claimed: number; remaining: number }> {
   const [claimed, remaining] = await r.fsFinishRebuild(
     keys.meta,
-    keys.claims,
     def.totalStock,
     ...definitionArgs(def),
+    state.claimed,
+    state.seq,
+    state.runId,
   );
   return { claimed, remaining };
 }
 
+export type FenceResult =
+  | { kind: 'verified' | 'already_verified' }
+  | { kind: 'behind'; seq: number }
+  | { kind: 'not_loaded' | 'rebuilding' };
+
+/** lua/verify_fence.lua: opens the campaign on this run unless Redis is behind `knownSeq`. */
+export async function verifyFence(
+  r: Redis,
+  keys: CampaignKeys,
+  runId: string,
+  knownSeq: number,
+): Promise<FenceResult> {
+  const [code, seq = 0] = await r.fsVerifyFence(keys.meta, runId, knownSeq);
+  switch (code) {
+    case 1:
+      return { kind: 'verified' };
+    case 2:
+      return { kind: 'already_verified' };
+    case 0:
+      return { kind: 'behind', seq };
+    case -1:
+      return { kind: 'not_loaded' };
+    case -7:
+      return { kind: 'rebuilding' };
+    default:
+      throw new Error(`verify_fence returned unknown code ${String(code)}`);
+  }
+}
+
+export interface CountersFound {
+  totalStock: number;
+  remaining: number;
+  claimed: number;
+  pending: number;
+  refused: number;
+  seq: number;
+}
+
 export type CountersResult =
-  | { kind: 'consistent' | 'corrected'; totalStock: number; remaining: number; claimed: number }
-  | { kind: 'oversold'; totalStock: number; records: number }
+  | { kind: 'consistent' | 'corrected' | 'oversold'; found: CountersFound }
   | { kind: 'not_loaded' };
 
-/** lua/reconcile_counters.lua: makes the counters agree with the records and the total, atomically. */
+/** lua/reconcile_counters.lua: one atomic look at the counters, repaired when they disagree (I2). */
 export async function reconcileCounters(
   r: Redis,
   keys: CampaignKeys,
   totalStock: number,
 ): Promise<CountersResult> {
-  const [code, a = 0, b = 0, c = 0] = await r.fsReconcileCounters(keys.meta, keys.claims, totalStock);
-  if (code === 0 || code === 1) {
-    return { kind: code === 0 ? 'consistent' : 'corrected', totalStock: a, remaining: b, claimed: c };
-  }
-  if (code === -1) return { kind: 'oversold', totalStock: a, records: b };
+  const [code, totalFound = 0, remaining = 0, claimed = 0, pending = 0, refused = 0, seq = 0] =
+    await r.fsReconcileCounters(keys.meta, keys.pending, keys.refused, totalStock);
+  const found = { totalStock: totalFound, remaining, claimed, pending, refused, seq };
+  if (code === 0) return { kind: 'consistent', found };
+  if (code === 1) return { kind: 'corrected', found };
+  if (code === -1) return { kind: 'oversold', found };
   if (code === -7) return { kind: 'not_loaded' };
   throw new Error(`reconcile_counters returned unknown code ${String(code)}`);
 }

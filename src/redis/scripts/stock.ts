@@ -14,7 +14,7 @@ declare module 'ioredis' {
       adjustmentId: string,
       delta: number,
       actor: string,
-      now: number,
+      runId: string,
     ): Result<[number, (string | number)?], Context>;
   }
 }
@@ -24,7 +24,8 @@ export interface AdjustStockArgs {
   adjustmentId: string;
   delta: number;
   actor: string;
-  now: number;
+  /** Run id of the server the connection is attached to (the fence). */
+  runId: string;
 }
 
 export type AdjustStockResult =
@@ -46,7 +47,7 @@ export async function adjustStock(
     a.adjustmentId,
     a.delta,
     a.actor,
-    a.now,
+    a.runId,
   );
   switch (code) {
     case 1:

@@ -72,6 +72,17 @@ describe('Redis unreachable', () => {
     expect(replayed + fresh).toBe(14);
     expect(retries.filter((r) => r.status === 410)).toHaveLength(6);
     expect((await call(app, 'GET', `/v1/campaigns/${id}`)).body.remaining).toBe(0);
+
+    // The claims the frozen server ran were never handed to the queue (their answer was a 503); their
+    // replays hand them over, so they reach Postgres now, not when the reconciler's grace runs out.
+    const worker = env.worker({ PENDING_GRACE_MS: '3600000' });
+    const sql = env.sql();
+    await eventually(
+      async () => (await sql`select count(*)::int as n from claims where campaign_id = ${id}`)[0]!.n === 15,
+      5_000,
+      50,
+    );
+    await worker.close();
   });
 });
 

@@ -1,9 +1,11 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { campaignKeys } from '../redis/keys.ts';
+import { couponCode, uuidv7 } from '../shared/ids.ts';
 import { claimWithoutEnqueue } from '../testing/claims.ts';
 import { ADMIN_TOKEN, createTestEnv, type Instance, JWT_SECRET, type TestEnv } from '../testing/harness.ts';
 import { admin, call, claim, createCampaign, eventually } from '../testing/http.ts';
+import { scriptClaim } from '../testing/lua.ts';
 import { startReconcileScheduler } from './scheduler.ts';
 
 const GRACE_MS = 300;
@@ -26,6 +28,36 @@ const rows = async (campaignId: string) =>
   )[0]!;
 const users = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
 const pastGrace = () => new Promise((r) => setTimeout(r, GRACE_MS + 100));
+
+/** `npm run reconcile -- --campaign <id>` as an operator runs it, against this file's database and prefix. */
+function runCli(campaignId: string) {
+  return new Promise<{ code: number | null; out: string }>((resolve) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/reconcile.ts', '--campaign', campaignId],
+      {
+        env: {
+          ...process.env,
+          DATABASE_URL: env.databaseUrl,
+          REDIS_URL: env.config.REDIS_URL,
+          REDIS_PREFIX: env.config.REDIS_PREFIX,
+          ADMIN_TOKEN,
+          JWT_SECRET,
+          LOG_LEVEL: 'silent',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.stderr.on('data', (d) => {
+      out += d;
+    });
+    child.on('exit', (code) => resolve({ code, out }));
+  });
+}
 
 describe('lost enqueues', () => {
   it('one reconciler run puts every claim whose enqueue never happened into Postgres exactly once', async () => {
@@ -107,6 +139,98 @@ describe('invariant checks', () => {
   });
 });
 
+describe('truthful under load', () => {
+  it('while claims run through two instances, every report is ok and the CLI exits 0', async () => {
+    const { id } = await createCampaign(a.app, { totalStock: 1_000 });
+    let running = true;
+    const reports: { ok: boolean; violations: unknown[] }[] = [];
+    const reconciling = (async () => {
+      while (running) {
+        const r = await b.services.reconciler.run({ trigger: 'manual', campaignId: id });
+        reports.push({ ok: r.ok, violations: r.campaigns.flatMap((c) => c.violations) });
+        await new Promise((res) => setTimeout(res, 20));
+      }
+    })();
+    let next = 0;
+    const buyer = async () => {
+      while (next < 1_500) {
+        const i = next++;
+        await claim(i % 2 ? a.app : b.app, id, env.userToken(`busy-${i}`));
+      }
+    };
+    const buying = Promise.all(Array.from({ length: 40 }, buyer));
+    const cli = await runCli(id);
+    await buying;
+    running = false;
+    await reconciling;
+    expect(reports.length).toBeGreaterThan(3);
+    expect(reports.filter((r) => !r.ok)).toEqual([]);
+    expect(cli.code, cli.out).toBe(0);
+    await eventually(async () => (await rows(id)).n === 1_000);
+  });
+});
+
+describe('a claim Postgres cannot store', () => {
+  it('is filed and reported by id, and never stops the claims of anyone else or a pass', async () => {
+    const poisonedCampaign = await createCampaign(a.app, { totalStock: 10 });
+    const other = await createCampaign(a.app, { totalStock: 10 });
+    // A record written before identities were checked at the edge: a NUL in the user id.
+    const redis = env.redis();
+    const made = await scriptClaim(redis, env.config.REDIS_PREFIX, poisonedCampaign.id, 'bad\u0000user');
+    expect(made.kind).toBe('claimed');
+    const [poisoned] = await redis.zrange(
+      campaignKeys(env.config.REDIS_PREFIX, poisonedCampaign.id).pending,
+      '0',
+      '0',
+    );
+    for (const u of ['fine-1', 'fine-2'])
+      expect((await claim(a.app, poisonedCampaign.id, env.userToken(u))).status).toBe(201);
+    for (const u of ['other-1', 'other-2'])
+      expect((await claim(b.app, other.id, env.userToken(u))).status).toBe(201);
+    await pastGrace();
+    // A whole pass: the poisoned claim is filed and reported; every other claim gets to Postgres.
+    const report = await a.services.reconciler.run({ trigger: 'manual' });
+    const poisonedReport = report.campaigns.find((c) => c.campaignId === poisonedCampaign.id)!;
+    expect(
+      report.campaigns.find((c) => c.campaignId === other.id)!.violations.filter((v) => !v.repaired),
+    ).toEqual([]);
+    await eventually(async () => (await rows(poisonedCampaign.id)).n === 2 && (await rows(other.id)).n === 2);
+    const again = await a.services.reconciler.run({ trigger: 'manual', campaignId: poisonedCampaign.id });
+    const refused = again.campaigns[0]!.violations.find((v) => v.invariant === 'refused');
+    expect(refused).toMatchObject({ repaired: false, values: { claims: { [poisoned!]: 'invalid' } } });
+    expect(again.ok).toBe(false);
+    expect(poisonedReport).toBeDefined();
+    // Claims keep flowing for everyone else.
+    expect((await claim(a.app, poisonedCampaign.id, env.userToken('after'))).status).toBe(201);
+    await eventually(async () => (await rows(poisonedCampaign.id)).n === 3);
+  });
+
+  it('does not hold back the batch that carries it', async () => {
+    const { id } = await createCampaign(a.app, { totalStock: 10 });
+    const claimOf = (userId: string, seq: number) => ({
+      id: uuidv7(),
+      campaignId: id,
+      userId,
+      couponCode: couponCode(),
+      claimedAt: Date.now(),
+      ordinal: 1,
+      seq,
+    });
+    const batch = [
+      claimOf('ok-a', 1),
+      claimOf('nul\u0000b', 2),
+      claimOf('ok-c', 3),
+      claimOf('lone\ud800', 4),
+    ];
+    const outcome = await a.services.repos.claims.insertMany(batch);
+    expect(outcome.inserted.sort()).toEqual([batch[0]!.id, batch[2]!.id].sort());
+    expect(outcome.refused).toEqual([
+      { id: batch[1]!.id, reason: 'invalid' },
+      { id: batch[3]!.id, reason: 'invalid' },
+    ]);
+  });
+});
+
 describe('doors', () => {
   it('POST /v1/admin/reconcile runs now and GET /v1/admin/reconciliations lists the reports', async () => {
     const { id } = await createCampaign(a.app, { totalStock: 5 });
@@ -148,29 +272,7 @@ describe('doors', () => {
     const { id } = await createCampaign(a.app, { totalStock: 2 });
     for (const u of users('cli', 2)) await claim(a.app, id, env.userToken(u));
     await eventually(async () => (await rows(id)).n === 2);
-    const cli = () =>
-      new Promise<{ code: number | null; out: string }>((resolve) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/reconcile.ts', '--campaign', id], {
-          env: {
-            ...process.env,
-            DATABASE_URL: env.databaseUrl,
-            REDIS_URL: env.config.REDIS_URL,
-            REDIS_PREFIX: env.config.REDIS_PREFIX,
-            ADMIN_TOKEN,
-            JWT_SECRET,
-            LOG_LEVEL: 'silent',
-          },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let out = '';
-        child.stdout.on('data', (d) => {
-          out += d;
-        });
-        child.stderr.on('data', (d) => {
-          out += d;
-        });
-        child.on('exit', (code) => resolve({ code, out }));
-      });
+    const cli = () => runCli(id);
     const clean = await cli();
     expect(clean.code, clean.out).toBe(0);
     expect(clean.out).toContain(`${id}: claimed 2/2, persisted 2`);

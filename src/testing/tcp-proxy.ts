@@ -9,11 +9,14 @@ export interface TcpProxy {
   /** Drop every open connection and refuse new ones. */
   cut(): void;
   restore(): void;
+  /** Send new connections elsewhere (a failover's virtual IP moving to the promoted server). */
+  retarget(host: string, port: number): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   let up = true;
+  let target = { host: targetHost, port: targetPort };
   const sockets = new Set<Socket>();
   const track = (s: Socket) => {
     sockets.add(s);
@@ -23,7 +26,7 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
   const server: Server = createServer((client) => {
     track(client);
     if (!up) return void client.destroy();
-    const upstream = connect(targetPort, targetHost);
+    const upstream = connect(target.port, target.host);
     track(upstream);
     client.pipe(upstream).pipe(client);
     client.on('close', () => upstream.destroy());
@@ -40,6 +43,10 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     },
     restore() {
       up = true;
+    },
+    retarget(host, port) {
+      target = { host, port };
+      for (const s of sockets) s.destroy();
     },
     async close() {
       for (const s of sockets) s.destroy();

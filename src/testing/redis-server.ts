@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,8 +29,15 @@ export interface PrivateRedis {
   /** SIGSTOP / SIGCONT: a Redis that accepts bytes but never answers. */
   freeze(): void;
   thaw(): void;
-  /** Start again on the same port (empty: this server keeps nothing on disk). */
+  /** Start again on the same port, from what its directory holds (nothing, unless AOF or RDB is on). */
   restart(): Promise<void>;
+  /**
+   * Copies its data directory aside, and later puts that copy back: with `appendfsync everysec`, taking
+   * the copy a second before a kill -9 and restoring it before the restart is what a host crash does (the
+   * last second of writes never reached the disk).
+   */
+  copyData(): string;
+  restoreData(copy: string): void;
   stop(): Promise<void>;
 }
 
@@ -84,6 +91,16 @@ export async function startPrivateRedis(extraArgs: string[] = []): Promise<Priva
     async restart() {
       await kill();
       await launch();
+    },
+    copyData() {
+      const copy = mkdtempSync(join(tmpdir(), 'fs-redis-copy-'));
+      cpSync(dir, copy, { recursive: true });
+      return copy;
+    },
+    restoreData(copy) {
+      rmSync(dir, { recursive: true, force: true });
+      cpSync(copy, dir, { recursive: true });
+      rmSync(copy, { recursive: true, force: true });
     },
     async stop() {
       await kill();

@@ -42,7 +42,7 @@ const window = {
 async function acceptClaims(campaignId: string, n: number): Promise<Claim[]> {
   const accepted: Claim[] = [];
   const claims = createClaimService({
-    redis: services.clients.redis,
+    redis: services.clients.router,
     keyPrefix: config.REDIS_PREFIX,
     idempotencyTtlSeconds: 60,
     acknowledger: { acknowledge: async (c) => void accepted.push(c) },
@@ -75,7 +75,7 @@ try {
   const accepted = await acceptClaims(big.id, PERSISTED);
   for (let i = 0; i < accepted.length; i += 5_000)
     await repos.claims.insertMany(accepted.slice(i, i + 5_000));
-  await services.clients.redis.client.del(campaignKeys(config.REDIS_PREFIX, big.id).pending);
+  await services.clients.shared.del(campaignKeys(config.REDIS_PREFIX, big.id).pending);
   console.log(`seeded ${accepted.length} persisted claims and ${PENDING} pending claims\n`);
 
   const steady = await timed(`reconcile ${PERSISTED} persisted claims, nothing to repair`, () =>
@@ -84,7 +84,7 @@ try {
   if (!steady.ok || steady.campaigns[0]!.repairs.rebuilt) throw new Error('expected a clean pass');
 
   const keys = campaignKeys(config.REDIS_PREFIX, big.id);
-  await services.clients.redis.client.del(keys.meta, keys.users, keys.claims);
+  await services.clients.shared.del(keys.meta, keys.users, keys.claims);
   const rebuilt = await timed(`reconcile after Redis lost the campaign (rebuild ${PERSISTED})`, () =>
     reconciler.run({ trigger: 'cli', campaignId: big.id }),
   );

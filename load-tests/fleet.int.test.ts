@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { startFleet } from './lib/fleet.ts';
 import { freePorts } from './lib/ports.ts';
 import { projectRoot } from './lib/processes.ts';
@@ -15,15 +15,20 @@ const alive = (pid: number) => {
   }
 };
 
-const resources = [scratch('fleettest'), scratch('fleetstop')];
+const clusterNodes = inject('clusterNodes');
+const resources = [scratch('fleettest'), scratch('fleetstop'), scratch('fleetcluster', { clusterNodes })];
 afterAll(async () => {
   for (const r of resources) await r.cleanup();
 });
 
-describe('five API processes and a worker', () => {
+describe.each([
+  ['standalone', 0],
+  ['cluster', 2],
+] as const)('five API processes and a worker (%s)', (topology, index) => {
   it('a short storm: 4,000 users (30% pressing three times at once) for stock 1,000; every invariant holds', async () => {
-    const [res] = resources;
+    const res = resources[index];
     const env = {
+      ...(topology === 'cluster' ? { REDIS_CLUSTER_NODES: clusterNodes } : {}),
       DATABASE_URL: res!.databaseUrl,
       REDIS_PREFIX: res!.prefix,
       RATE_LIMIT_ADDRESS_PER_SECOND: '0',

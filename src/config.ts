@@ -14,6 +14,14 @@ const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   ROLE: z.enum(roles).default('all'),
   REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
+  /**
+   * `host:port` seeds of a Redis Cluster, comma-separated. When set, everything (claims, the queue,
+   * pub/sub, the reconciler) runs on the cluster and REDIS_URL is not used.
+   */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .regex(/^[^,:\s]+:\d{1,5}(,[^,:\s]+:\d{1,5})*$/, 'comma-separated host:port pairs')
+    .optional(),
   DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/flashsale'),
   ADMIN_TOKEN: z.string().min(1).default(DEV_ADMIN_TOKEN),
   JWT_SECRET: z.string().min(1).default(DEV_JWT_SECRET),

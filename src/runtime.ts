@@ -19,7 +19,7 @@ export async function startRuntime(config: Config, log: Logger): Promise<Runtime
   const runsApi = config.ROLE !== 'worker';
   const runsWorker = config.ROLE !== 'api';
   let accepting = true;
-  void checkRedisDurability(services.clients.background, log);
+  for (const node of services.clients.router.masters()) void checkRedisDurability(node.background, log);
 
   const worker: Worker | undefined = runsWorker ? startPersistWorker(services) : undefined;
   // The scheduler runs where the workers run; any one of those processes takes each scheduled pass.

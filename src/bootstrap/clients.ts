@@ -1,25 +1,24 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
 import { createDatabase, type Database } from '../db/client.ts';
 import { createPersistQueue, type PersistJob } from '../queue/persist.queue.ts';
 import { createReconcileQueue } from '../reconcile/scheduler.ts';
-import { createBackgroundRedis, createCommandRedis } from '../redis/connections.ts';
-import { createRedisGate, type RedisGate } from '../redis/gate.ts';
+import { createClusterClient, type RedisClient } from '../redis/connections.ts';
 import { queuePrefix } from '../redis/keys.ts';
-import { type ServerRun, trackServerRun } from '../redis/server-run.ts';
+import { createClusterRouter, createStandaloneRouter, type RedisRouter } from '../redis/router.ts';
 import type { Logger } from '../shared/logger.ts';
 
 /** Every connection one process holds. Created here and nowhere else; closed in reverse order. */
 export interface Clients {
-  /** Request-path Redis: fails fast when Redis is away (the gate bounds every call). */
-  redis: RedisGate;
-  /** The run id of the server the request-path connection is attached to. */
-  commandRun: ServerRun;
-  /** Background Redis (queue producer, workers, reconciler): waits for Redis to come back. */
-  background: Redis;
-  /** The run id of the server the background connection is attached to (the fence). */
-  backgroundRun: ServerRun;
+  /** The Redis masters, and which one serves a key (one server, or a cluster's masters). */
+  router: RedisRouter;
+  /**
+   * BullMQ's and publishing's connection: the background connection of the one server, or a cluster
+   * client that follows the cluster's own routing (the queue's keys share one hash tag).
+   */
+  shared: RedisClient;
+  /** Where the sold-out announcements are heard. */
+  subscriberTarget: { url: string } | { clusterNodes: string };
   db: Database;
   persistQueue: Queue<PersistJob>;
   reconcileQueue: Queue;
@@ -33,14 +32,17 @@ export function createClients(config: Config, log: Logger, opts: { dbPoolSize?: 
     max: opts.dbPoolSize ?? 10,
     name: `flashsale-${config.ROLE}`,
   });
-  const command = createCommandRedis(config.REDIS_URL, log);
-  const commandRun = trackServerRun(command);
-  const redis = createRedisGate(command, config.REDIS_COMMAND_TIMEOUT_MS, { serverRun: commandRun });
-  const background = createBackgroundRedis(config.REDIS_URL, log, 'background');
-  const backgroundRun = trackServerRun(background);
+  const routerOpts = { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, log };
+  const clusterNodes = config.REDIS_CLUSTER_NODES;
+  const router = clusterNodes
+    ? createClusterRouter(clusterNodes, routerOpts)
+    : createStandaloneRouter(config.REDIS_URL, routerOpts);
+  const shared = clusterNodes
+    ? createClusterClient(clusterNodes, log, 'shared')
+    : router.masters()[0]!.background;
   const prefix = queuePrefix(config.REDIS_PREFIX);
-  const persistQueue = createPersistQueue(background, prefix);
-  const reconcileQueue = createReconcileQueue(background, prefix);
+  const persistQueue = createPersistQueue(shared, prefix);
+  const reconcileQueue = createReconcileQueue(shared, prefix);
   for (const [name, queue] of [
     ['persist', persistQueue],
     ['reconcile', reconcileQueue],
@@ -48,10 +50,9 @@ export function createClients(config: Config, log: Logger, opts: { dbPoolSize?: 
     queue.on('error', (err) => log.warn('queue error', { queue: name, err }));
   }
   return {
-    redis,
-    commandRun,
-    background,
-    backgroundRun,
+    router,
+    shared,
+    subscriberTarget: clusterNodes ? { clusterNodes } : { url: config.REDIS_URL },
     db,
     persistQueue,
     reconcileQueue,
@@ -59,8 +60,8 @@ export function createClients(config: Config, log: Logger, opts: { dbPoolSize?: 
     async close() {
       await persistQueue.close();
       await reconcileQueue.close();
-      redis.client.disconnect();
-      await background.quit().catch(() => background.disconnect());
+      if (clusterNodes) await shared.quit().catch(() => shared.disconnect());
+      await router.close();
       await db.close();
     },
   };

@@ -15,8 +15,12 @@ export function readinessOf(clients: Clients, accepting: () => boolean): Readine
   return {
     accepting,
     async check() {
+      const masters = clients.router.masters();
       const [redis, postgres] = await Promise.all([
-        answersWithin(clients.redis.client.ping(), 500),
+        // Every master: a claim for any campaign may need any of them.
+        Promise.all(masters.map((m) => answersWithin(m.gate.client.ping(), 500))).then(
+          (answers) => answers.length > 0 && answers.every(Boolean),
+        ),
         answersWithin(clients.db.sql`select 1`, 1_000),
       ]);
       return { redis, postgres };

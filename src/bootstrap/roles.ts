@@ -25,7 +25,7 @@ export function createHttpApp(services: Services, accepting: () => boolean = () 
     ...(config.AUTH_FAILURES_PER_MINUTE > 0
       ? {
           authFailures: createAuthFailureLimiter(
-            services.clients.redis.client,
+            services.clients.shared,
             config.REDIS_PREFIX,
             config.AUTH_FAILURES_PER_MINUTE,
           ),
@@ -42,10 +42,10 @@ export function startPersistWorker(
   const { config, clients } = services;
   return createPersistWorker({
     repo: services.repos.claims,
-    redis: clients.background,
+    redis: clients.router,
     keyPrefix: config.REDIS_PREFIX,
     log: services.log,
-    connection: clients.background,
+    connection: clients.shared,
     queuePrefix: clients.queuePrefix,
     concurrency: config.WORKER_CONCURRENCY,
     batchMax: config.PERSIST_BATCH_MAX,
@@ -60,9 +60,10 @@ export function startPersistWorker(
  * fenced, and the pass verifies (or rebuilds) each of them instead of waiting for its first claim.
  */
 export function startScheduler(services: Services) {
-  services.clients.backgroundRun.onChange((runId, previous) => {
+  services.clients.router.onServerRunChange((node, runId, previous) => {
     if (previous === null) return;
-    services.log.warn('the redis server changed run; verifying every campaign against postgres', {
+    services.log.warn('a redis server changed run; verifying every campaign against postgres', {
+      node: node.address,
       runId,
       previous,
     });
@@ -72,7 +73,7 @@ export function startScheduler(services: Services) {
   });
   return startReconcileScheduler({
     queue: services.clients.reconcileQueue,
-    connection: services.clients.background,
+    connection: services.clients.shared,
     everyMs: services.config.RECONCILE_EVERY_MS,
     reconciler: services.reconciler,
     log: services.log,

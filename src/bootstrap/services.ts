@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import { type CampaignAdmin, createCampaignAdmin } from '../campaign/campaign.admin.ts';
 import { type CampaignReader, createCampaignReader } from '../campaign/campaign.read.ts';
 import { type CampaignRestorer, createCampaignRestorer } from '../campaign/campaign.restore.ts';
@@ -12,12 +11,13 @@ import { type ChangesRepo, createChangesRepo } from '../db/changes.repo.ts';
 import { type ClaimsRepo, createClaimsRepo } from '../db/claims.repo.ts';
 import type { Database } from '../db/client.ts';
 import { createRunsRepo, type RunsRepo } from '../db/runs.repo.ts';
+import type { Claim } from '../domain/claim.ts';
 import { createPersistProducer, type PersistProducer } from '../queue/persist.queue.ts';
 import { createReconciler, type Reconciler } from '../reconcile/reconciler.ts';
 import { createSubscriber } from '../redis/connections.ts';
-import type { RedisGate } from '../redis/gate.ts';
-import { campaignChangedChannel } from '../redis/keys.ts';
-import { createReplicaWait, waitCommandFor } from '../redis/replica-wait.ts';
+import { campaignChangedChannel, campaignKeys } from '../redis/keys.ts';
+import { createReplicaWait, type ReplicaWait, waitCommandFor } from '../redis/replica-wait.ts';
+import type { RedisNode } from '../redis/router.ts';
 import type { Logger } from '../shared/logger.ts';
 import { persistClaims } from '../worker/persist.worker.ts';
 import { type Clients, createClients } from './clients.ts';
@@ -63,9 +63,9 @@ function createRepos(db: Database): Repos {
  * The sold-out snapshot cache and the pub/sub channel that keeps it honest: every change to a campaign
  * is announced, and every instance drops its snapshot of that campaign (all of them on a resubscribe).
  */
-function soldOutWithAnnouncements(config: Config, log: Logger, redis: RedisGate, background: Redis) {
+function soldOutWithAnnouncements(config: Config, log: Logger, clients: Clients) {
   const soldOut = createSoldOutCache({
-    redis,
+    redis: clients.router,
     keyPrefix: config.REDIS_PREFIX,
     ttlMs: config.SOLD_OUT_CACHE_MS,
     maxWinners: config.SOLD_OUT_CACHE_MAX_WINNERS,
@@ -73,7 +73,7 @@ function soldOutWithAnnouncements(config: Config, log: Logger, redis: RedisGate,
   });
   const channel = campaignChangedChannel(config.REDIS_PREFIX);
   const subscriber = createSubscriber(
-    config.REDIS_URL,
+    clients.subscriberTarget,
     log,
     channel,
     (campaignId) => soldOut.invalidate(campaignId),
@@ -81,7 +81,7 @@ function soldOutWithAnnouncements(config: Config, log: Logger, redis: RedisGate,
   );
   const announce = async (campaignId: string) => {
     soldOut.invalidate(campaignId);
-    await background.publish(channel, campaignId);
+    await clients.shared.publish(channel, campaignId);
   };
   return { soldOut, announce, close: () => subscriber.disconnect() };
 }
@@ -96,8 +96,7 @@ function reconcilerFor(
 ): Reconciler {
   return createReconciler({
     database: clients.db,
-    redis: clients.background,
-    serverRun: clients.backgroundRun,
+    redis: clients.router,
     keyPrefix: config.REDIS_PREFIX,
     repos,
     producer,
@@ -120,22 +119,32 @@ function acknowledgerFor(
   producer: PersistProducer,
   onBehind: (campaignId: string) => void,
 ): Acknowledger {
-  const { commandRun } = clients;
+  // WAIT covers the writes of the connection that made them: one waiter per master's request connection.
+  const waits = new Map<RedisNode, ReplicaWait>();
+  const replicaWaitFor = (claim: Claim): ReplicaWait => {
+    const node = clients.router.nodeFor(campaignKeys(config.REDIS_PREFIX, claim.campaignId).meta);
+    let wait = waits.get(node);
+    if (!wait) {
+      wait = createReplicaWait(node.gate.client, {
+        replicas: 1,
+        timeoutMs: config.ACK_TIMEOUT_MS,
+        command: () => {
+          const server = node.commandRun.server();
+          return waitCommandFor(server?.version ?? '0', server?.aof ?? false);
+        },
+      });
+      waits.set(node, wait);
+    }
+    return wait;
+  };
   return createAcknowledger({
     mode: config.ACK_DURABILITY,
     producer,
     timeoutMs: config.ACK_TIMEOUT_MS,
-    replicaWait: createReplicaWait(clients.redis.client, {
-      replicas: 1,
-      timeoutMs: config.ACK_TIMEOUT_MS,
-      command: () => {
-        const server = commandRun.server();
-        return waitCommandFor(server?.version ?? '0', server?.aof ?? false);
-      },
-    }),
+    replicaWaitFor,
     persist: (claims) =>
       persistClaims(
-        { repo: repos.claims, redis: clients.background, keyPrefix: config.REDIS_PREFIX, log, onBehind },
+        { repo: repos.claims, redis: clients.router, keyPrefix: config.REDIS_PREFIX, log, onBehind },
         claims,
       ),
     batchMax: config.ENQUEUE_BATCH_MAX,
@@ -145,10 +154,10 @@ function acknowledgerFor(
 /** The one bootstrap: creates every client and service of a process (nothing else opens connections). */
 export function createServices(config: Config, log: Logger, opts: { dbPoolSize?: number } = {}): Services {
   const clients = createClients(config, log, opts);
-  const { redis, background, db } = clients;
+  const { router: redis, db } = clients;
   const keyPrefix = config.REDIS_PREFIX;
   const repos = createRepos(db);
-  const { soldOut, announce, close: unsubscribe } = soldOutWithAnnouncements(config, log, redis, background);
+  const { soldOut, announce, close: unsubscribe } = soldOutWithAnnouncements(config, log, clients);
   const producer = createPersistProducer({
     queue: clients.persistQueue,
     batchMax: config.ENQUEUE_BATCH_MAX,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { campaignKeys } from '../redis/keys.ts';
 import { scripts } from '../redis/scripts/index.ts';
-import { ADMIN_TOKEN, createTestEnv, type Instance, type TestEnv } from '../testing/harness.ts';
+import { ADMIN_TOKEN, createTestEnv, type Instance, redisOf, type TestEnv } from '../testing/harness.ts';
 import { admin, call, claim, createCampaign } from '../testing/http.ts';
 import { runIdOf } from '../testing/lua.ts';
 
@@ -64,11 +64,7 @@ describe('PATCH with If-Match', () => {
     expect([r1.status, r2.status].sort()).toEqual([200, 412]);
     const winner = r1.status === 200 ? 'from a' : 'from b';
     expect((await admin(a.app, 'GET', `/campaigns/${id}`)).body).toMatchObject({ name: winner, version: 2 });
-    const live = await a.services.clients.redis.client.hmget(
-      campaignKeys(env.config.REDIS_PREFIX, id).meta,
-      'name',
-      'version',
-    );
+    const live = await redisOf(a).hmget(campaignKeys(env.config.REDIS_PREFIX, id).meta, 'name', 'version');
     expect(live).toEqual([winner, '2']);
   });
 
@@ -245,11 +241,11 @@ describe('a crash between Redis and Postgres is repaired by the reconciler', () 
     const { id } = await createCampaign(a.app, { totalStock: 10 });
     const keys = campaignKeys(env.config.REDIS_PREFIX, id);
     // The process dies right after the script: Redis changed, Postgres never heard of it.
-    const applied = await scripts.adjustStock(a.services.clients.redis.client, keys, {
+    const applied = await scripts.adjustStock(redisOf(a), keys, {
       adjustmentId: '01890a5d-ac96-774b-bcce-b302099a8057',
       delta: 40,
       actor: 'erin',
-      runId: await runIdOf(a.services.clients.redis.client),
+      runId: await runIdOf(redisOf(a), keys.meta),
     });
     expect(applied.kind).toBe('applied');
     expect((await admin(a.app, 'GET', `/campaigns/${id}`)).body.totalStock).toBe(10);

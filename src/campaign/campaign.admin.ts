@@ -2,8 +2,8 @@ import type { CampaignsRepo } from '../db/campaigns.repo.ts';
 import type { ChangesRepo } from '../db/changes.repo.ts';
 import type { Database } from '../db/client.ts';
 import { type Campaign, type DefinitionChanges, effectiveChanges } from '../domain/campaign.ts';
-import type { RedisGate } from '../redis/gate.ts';
 import { campaignKeys } from '../redis/keys.ts';
+import type { RedisRouter } from '../redis/router.ts';
 import { scripts } from '../redis/scripts/index.ts';
 import { AppError } from '../shared/errors.ts';
 import { campaignId as newCampaignId } from '../shared/ids.ts';
@@ -13,7 +13,7 @@ import { type Actor, campaignWrite } from './operator.ts';
 
 export interface CampaignAdminDeps {
   database: Database;
-  redis: RedisGate;
+  redis: RedisRouter;
   keyPrefix: string;
   campaigns: CampaignsRepo;
   changes: ChangesRepo;
@@ -70,7 +70,8 @@ function changeDefinition(
       after: audited(after, effective),
       requestId: who.requestId,
     });
-    await deps.redis.run((r) => scripts.setDefinition(r, campaignKeys(deps.keyPrefix, id), after));
+    const keys = campaignKeys(deps.keyPrefix, id);
+    await deps.redis.run(keys.meta, (r) => scripts.setDefinition(r, keys, after));
     return after;
   });
 }
@@ -103,9 +104,8 @@ export function createCampaignAdmin(deps: CampaignAdminDeps) {
           after: audited(campaign, campaign),
           requestId: who.requestId,
         });
-        await deps.redis.run((r, runId) =>
-          scripts.initCampaign(r, campaignKeys(deps.keyPrefix, campaign.id), campaign, runId),
-        );
+        const keys = campaignKeys(deps.keyPrefix, campaign.id);
+        await deps.redis.run(keys.meta, (r, runId) => scripts.initCampaign(r, keys, campaign, runId));
         deps.noteCreated(campaign.id);
         return campaign;
       }),

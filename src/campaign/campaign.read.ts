@@ -2,9 +2,9 @@ import type { Queue } from 'bullmq';
 import type { CampaignsRepo } from '../db/campaigns.repo.ts';
 import type { ClaimsRepo } from '../db/claims.repo.ts';
 import type { Campaign, LiveCampaign } from '../domain/campaign.ts';
-import type { RedisGate } from '../redis/gate.ts';
 import { campaignKeys } from '../redis/keys.ts';
 import { decodeMeta, META_FIELDS } from '../redis/records/campaign-meta.ts';
+import type { RedisRouter } from '../redis/router.ts';
 import { AppError, UnavailableError } from '../shared/errors.ts';
 
 export interface CampaignStats {
@@ -18,7 +18,7 @@ export interface CampaignStats {
 }
 
 export interface CampaignReaderDeps {
-  redis: RedisGate;
+  redis: RedisRouter;
   keyPrefix: string;
   campaigns: CampaignsRepo;
   claims: ClaimsRepo;
@@ -34,9 +34,8 @@ export const campaignNotFound = (id: string) =>
 export function createCampaignReader(deps: CampaignReaderDeps) {
   /** The live copy from Redis; a campaign Postgres has but Redis lost answers 503 while it is restored. */
   const live = async (id: string): Promise<LiveCampaign> => {
-    const values = await deps.redis.run((r) =>
-      r.hmget(campaignKeys(deps.keyPrefix, id).meta, ...META_FIELDS),
-    );
+    const meta = campaignKeys(deps.keyPrefix, id).meta;
+    const values = await deps.redis.run(meta, (r) => r.hmget(meta, ...META_FIELDS));
     const campaign = decodeMeta(id, values);
     if (campaign && !campaign.rebuilding) return campaign;
     if (campaign?.rebuilding || (await deps.restoreIfKnown(id))) throw new UnavailableError('redis');
@@ -48,7 +47,11 @@ export function createCampaignReader(deps: CampaignReaderDeps) {
 
     /** The live copy and Redis' clock, which decides the campaign's state (as it decides its claims). */
     async liveNow(id: string): Promise<{ campaign: LiveCampaign; now: number }> {
-      const [campaign, [seconds, micros]] = await Promise.all([live(id), deps.redis.run((r) => r.time())]);
+      const meta = campaignKeys(deps.keyPrefix, id).meta;
+      const [campaign, [seconds, micros]] = await Promise.all([
+        live(id),
+        deps.redis.run(meta, (r) => r.time()),
+      ]);
       return { campaign, now: Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) };
     },
 
@@ -62,10 +65,12 @@ export function createCampaignReader(deps: CampaignReaderDeps) {
 
     async stats(id: string): Promise<CampaignStats> {
       const c = await live(id);
+      const keys = campaignKeys(deps.keyPrefix, id);
       const [persisted, pending, counts] = await Promise.all([
         deps.claims.countByCampaign(id),
-        deps.redis.run((r) => r.zcard(campaignKeys(deps.keyPrefix, id).pending)),
-        deps.redis.run(() => deps.queue.getJobCounts('waiting', 'active', 'delayed', 'failed')),
+        deps.redis.run(keys.meta, (r) => r.zcard(keys.pending)),
+        // Bounded like every request-path call (the queue lives on its own connection).
+        deps.redis.run(keys.meta, () => deps.queue.getJobCounts('waiting', 'active', 'delayed', 'failed')),
       ]);
       return {
         id,

@@ -4,8 +4,8 @@ import type { ChangesRepo } from '../db/changes.repo.ts';
 import type { Database, Tx } from '../db/client.ts';
 import type { Campaign } from '../domain/campaign.ts';
 import type { StockEntry } from '../domain/stock.ts';
-import type { RedisGate } from '../redis/gate.ts';
 import { campaignKeys } from '../redis/keys.ts';
+import type { RedisRouter } from '../redis/router.ts';
 import { scripts } from '../redis/scripts/index.ts';
 import { AppError, UnavailableError } from '../shared/errors.ts';
 import { uuidv7 } from '../shared/ids.ts';
@@ -21,7 +21,7 @@ export interface StockChangeResult {
 
 export interface CampaignStockDeps {
   database: Database;
-  redis: RedisGate;
+  redis: RedisRouter;
   keyPrefix: string;
   campaigns: CampaignsRepo;
   changes: ChangesRepo;
@@ -80,7 +80,9 @@ export function createCampaignStock(deps: CampaignStockDeps) {
         if (!locked) throw campaignNotFound(id);
         const keys = campaignKeys(deps.keyPrefix, id);
         const args = { adjustmentId: adjustmentId(id, idempotencyKey), delta, actor: who.actor };
-        const result = await deps.redis.run((r, runId) => scripts.adjustStock(r, keys, { ...args, runId }));
+        const result = await deps.redis.run(keys.meta, (r, runId) =>
+          scripts.adjustStock(r, keys, { ...args, runId }),
+        );
         if (result.kind === 'insufficient') {
           throw new AppError(
             'insufficient_stock',

@@ -26,7 +26,8 @@ export interface Acknowledger {
 export interface AcknowledgerDeps {
   mode: AckDurability;
   producer: Pick<PersistProducer, 'submit'>;
-  replicaWait?: ReplicaWait;
+  /** The replica wait of the master a claim's campaign lives on. */
+  replicaWaitFor?: (claim: Claim) => ReplicaWait;
   /** Writes claims to Postgres and tells Redis (the worker's persistClaims); returns the refused ids. */
   persist?: (claims: Claim[]) => Promise<{ id: string }[]>;
   timeoutMs: number;
@@ -45,13 +46,13 @@ export function createAcknowledger(deps: AcknowledgerDeps): Acknowledger {
     return { mode: 'redis', acknowledge: async (claim) => producer.submit(claim), drain: async () => {} };
   }
   if (deps.mode === 'replica') {
-    const wait = deps.replicaWait;
-    if (!wait) throw new Error('ACK_DURABILITY=replica needs a replica wait');
+    const waitFor = deps.replicaWaitFor;
+    if (!waitFor) throw new Error('ACK_DURABILITY=replica needs a replica wait');
     return {
       mode: 'replica',
       acknowledge: (claim) => {
         producer.submit(claim);
-        return wait.confirm();
+        return waitFor(claim).confirm();
       },
       drain: async () => {},
     };

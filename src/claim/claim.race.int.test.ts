@@ -1,18 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestEnv, type Instance, type TestEnv } from '../testing/harness.ts';
+import { createTestEnv, type Instance, type TestEnv, TOPOLOGIES } from '../testing/harness.ts';
 import { admin, claim, createCampaign, eventually, type Reply } from '../testing/http.ts';
 
-let env: TestEnv;
-let instances: Instance[];
+describe.each(TOPOLOGIES)('three app instances, one campaign (%s)', (topology) => {
+  let env: TestEnv;
+  let instances: Instance[];
 
-beforeAll(async () => {
-  env = await createTestEnv('race');
-  instances = [env.instance(), env.instance(), env.instance()];
-  env.worker();
-});
-afterAll(() => env.cleanup());
+  beforeAll(async () => {
+    env = await createTestEnv(`race-${topology}`, {}, { topology });
+    instances = [env.instance(), env.instance(), env.instance()];
+    env.worker();
+  });
+  afterAll(() => env.cleanup());
 
-describe('three app instances, one campaign', () => {
   it('3,000 users (1,000 of them firing 5 duplicates at once) on stock 700: exactly 700 distinct winners', async () => {
     const { id } = await createCampaign(instances[0]!.app, { totalStock: 700 });
     const users = Array.from({ length: 3_000 }, (_, i) => `racer-${i}`);

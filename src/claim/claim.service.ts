@@ -1,13 +1,13 @@
 import type { Claim, ClaimOutcome } from '../domain/claim.ts';
-import type { RedisGate } from '../redis/gate.ts';
 import { campaignKeys } from '../redis/keys.ts';
+import type { RedisRouter } from '../redis/router.ts';
 import { scripts } from '../redis/scripts/index.ts';
 import { couponCode, uuidv7 } from '../shared/ids.ts';
 import type { Acknowledger } from './acknowledge.ts';
 import type { SoldOutCache } from './sold-out.ts';
 
 export interface ClaimServiceDeps {
-  redis: RedisGate;
+  redis: RedisRouter;
   keyPrefix: string;
   idempotencyTtlSeconds: number;
   /** Makes an accepted claim as durable as ACK_DURABILITY asks, and hands it to the queue. */
@@ -52,7 +52,7 @@ export function createClaimService(deps: ClaimServiceDeps) {
       const keys = campaignKeys(deps.keyPrefix, req.campaignId);
       const id = uuidv7();
       const code = couponCode();
-      const result = await deps.redis.run((r, runId) =>
+      const result = await deps.redis.run(keys.meta, (r, runId) =>
         scripts.claim(r, keys, {
           campaignId: req.campaignId,
           userId: req.userId,
@@ -106,7 +106,7 @@ export function createClaimService(deps: ClaimServiceDeps) {
      */
     async listMine(campaignId: string, userId: string): Promise<ListedClaim[] | 'rebuilding' | null> {
       const keys = campaignKeys(deps.keyPrefix, campaignId);
-      const listed = await deps.redis.run((r) => scripts.userClaims(r, keys, userId));
+      const listed = await deps.redis.run(keys.meta, (r) => scripts.userClaims(r, keys, userId));
       if (listed === null) return (await deps.restoreIfKnown(campaignId)) ? 'rebuilding' : null;
       const pendingIds = new Set(listed.pending.map((c) => c.id));
       const rest = listed.ids.filter((id) => !pendingIds.has(id));

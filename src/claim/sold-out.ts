@@ -1,6 +1,6 @@
 import type { ClaimOutcome } from '../domain/claim.ts';
-import type { RedisGate } from '../redis/gate.ts';
 import { campaignKeys } from '../redis/keys.ts';
+import type { RedisRouter } from '../redis/router.ts';
 import { scripts } from '../redis/scripts/index.ts';
 import type { SoldOutSnapshot } from '../redis/scripts/reads.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -27,7 +27,7 @@ export interface SoldOutCache {
 }
 
 export function createSoldOutCache(deps: {
-  redis: RedisGate;
+  redis: RedisRouter;
   keyPrefix: string;
   ttlMs: number;
   maxWinners: number;
@@ -42,7 +42,9 @@ export function createSoldOutCache(deps: {
 
   const load = async (campaignId: string, gen: number) => {
     const keys = campaignKeys(deps.keyPrefix, campaignId);
-    const snapshot = await deps.redis.run((r) => scripts.soldOutSnapshot(r, keys, deps.maxWinners));
+    const snapshot = await deps.redis.run(keys.meta, (r) =>
+      scripts.soldOutSnapshot(r, keys, deps.maxWinners),
+    );
     if (snapshot === null || gen !== generation) return;
     snapshots.set(campaignId, { ...snapshot, until: now() + deps.ttlMs });
   };

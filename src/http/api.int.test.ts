@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signJwt } from '../auth/jwt.ts';
 import { campaignKeys } from '../redis/keys.ts';
-import { createTestEnv, type Instance, type TestEnv } from '../testing/harness.ts';
+import { createTestEnv, type Instance, redisOf, type TestEnv } from '../testing/harness.ts';
 import { admin, call, claim, createCampaign, eventually } from '../testing/http.ts';
 
 let env: TestEnv;
@@ -43,11 +43,7 @@ describe('claims', () => {
       endsAt: new Date(now - 60_000),
     });
     const paused = await createCampaign(a.app, { totalStock: 5 });
-    await a.services.clients.redis.client.hset(
-      campaignKeys(env.config.REDIS_PREFIX, paused.id).meta,
-      'paused',
-      '1',
-    );
+    await redisOf(a).hset(campaignKeys(env.config.REDIS_PREFIX, paused.id).meta, 'paused', '1');
     const token = env.userToken('window-user');
     for (const [c, reason, state] of [
       [early, 'not_started', 'scheduled'],

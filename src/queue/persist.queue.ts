@@ -1,7 +1,7 @@
 import { type JobsOptions, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { type Claim, claimSchema } from '../domain/claim.ts';
+import type { RedisClient } from '../redis/connections.ts';
 import { createBatcher } from '../shared/batcher.ts';
 import { uuidv7 } from '../shared/ids.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -25,7 +25,7 @@ export function persistBackoff(attemptsMade: number): number {
   return Math.min(100 * 2 ** Math.min(attemptsMade, 10), 5_000);
 }
 
-export function createPersistQueue(connection: Redis, prefix: string): Queue<PersistJob> {
+export function createPersistQueue(connection: RedisClient, prefix: string): Queue<PersistJob> {
   return new Queue<PersistJob>(PERSIST_QUEUE, { connection, prefix, defaultJobOptions: persistJobOptions });
 }
 

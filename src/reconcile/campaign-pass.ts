@@ -43,11 +43,15 @@ export function reconcileCampaign(
     const campaign = await deps.repos.campaigns.lock(tx, id);
     if (!campaign) throw campaignNotFound(id);
     deps.log.debug('reconcile: campaign locked', { campaignId: id });
+    const keys = campaignKeys(deps.keyPrefix, id);
+    const node = deps.redis.nodeFor(keys.meta);
     const ctx: PassContext = {
       deps,
       id,
-      keys: campaignKeys(deps.keyPrefix, id),
+      keys,
       tx,
+      redis: node.background,
+      serverRun: node.backgroundRun,
       tag,
       campaign,
       live: null,

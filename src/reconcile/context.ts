@@ -8,6 +8,7 @@ import type { RunsRepo } from '../db/runs.repo.ts';
 import type { Campaign, LiveCampaign } from '../domain/campaign.ts';
 import type { PersistJob, PersistProducer } from '../queue/persist.queue.ts';
 import type { CampaignKeys } from '../redis/keys.ts';
+import type { RedisRouter } from '../redis/router.ts';
 import type { CountersFound } from '../redis/scripts/rebuild.ts';
 import type { ServerRun } from '../redis/server-run.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -15,10 +16,8 @@ import type { CampaignReport, Violation } from './report.ts';
 
 export interface ReconcilerDeps {
   database: Database;
-  /** A background connection, so the reconciler's reads never queue behind claims. */
-  redis: Redis;
-  /** The run id of the server that connection is attached to (the fence). */
-  serverRun: ServerRun;
+  /** The Redis masters; a pass uses the background connection of the one serving its campaign. */
+  redis: RedisRouter;
   keyPrefix: string;
   repos: { campaigns: CampaignsRepo; claims: ClaimsRepo; changes: ChangesRepo; runs: RunsRepo };
   producer: Pick<PersistProducer, 'enqueue'>;
@@ -47,6 +46,12 @@ export interface PassContext {
   readonly id: string;
   readonly keys: CampaignKeys;
   readonly tx: Tx;
+  /**
+   * The background connection of the master serving the campaign, so the reconciler's reads never queue
+   * behind claims, and the run id of the server it is attached to (the fence).
+   */
+  readonly redis: Redis;
+  readonly serverRun: ServerRun;
   /** Tags the job ids of claims this run requeues. */
   readonly tag: string;
   /** The definition; a step that records a stock change updates it. */

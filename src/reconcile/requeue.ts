@@ -17,12 +17,12 @@ export async function requeue(ctx: PassContext, ids: string[], why: string): Pro
   if (ids.length === 0) return;
   const { deps, keys } = ctx;
   const all: Claim[] = [];
-  for (const raw of await deps.redis.hmget(keys.claims, ...ids)) if (raw) all.push(decodeClaimRecord(raw));
+  for (const raw of await ctx.redis.hmget(keys.claims, ...ids)) if (raw) all.push(decodeClaimRecord(raw));
   // One poisoned claim must not stop the pass, nor anyone else's claims: it is filed as refused.
   const invalid = all.filter((c) => !storable(c));
   if (invalid.length > 0) {
     await scripts.markPersisted(
-      deps.redis,
+      ctx.redis,
       keys,
       [],
       invalid.map((c) => ({ id: c.id, reason: 'invalid' })),
@@ -34,7 +34,7 @@ export async function requeue(ctx: PassContext, ids: string[], why: string): Pro
   if (sendable.length > 0) {
     await deps.producer.enqueue(sendable, `r-${ctx.tag}`);
     const stamp = String(deps.now());
-    await deps.redis.zadd(keys.pending, ...sendable.flatMap((c) => [stamp, c.id]));
+    await ctx.redis.zadd(keys.pending, ...sendable.flatMap((c) => [stamp, c.id]));
     ctx.repairs.requeued += sendable.length;
     ctx.violations.push({
       invariant: 'I4',

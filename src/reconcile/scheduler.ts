@@ -1,12 +1,12 @@
 import { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connections.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Reconciler } from './reconciler.ts';
 
 export const RECONCILE_QUEUE = 'reconcile';
 const SCHEDULER_ID = 'reconcile-all';
 
-export function createReconcileQueue(connection: Redis, prefix: string): Queue {
+export function createReconcileQueue(connection: RedisClient, prefix: string): Queue {
   return new Queue(RECONCILE_QUEUE, { connection, prefix });
 }
 
@@ -19,7 +19,7 @@ export function createReconcileQueue(connection: Redis, prefix: string): Queue {
 export async function startReconcileScheduler(opts: {
   queue: Queue;
   /** The worker's connection (BullMQ duplicates it for its blocking reads). */
-  connection: Redis;
+  connection: RedisClient;
   everyMs: number;
   reconciler: Reconciler;
   log: Logger;

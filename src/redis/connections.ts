@@ -1,6 +1,9 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../shared/logger.ts';
 import { defineScripts } from './scripts/index.ts';
+
+/** A connection the scripts run on: one server, or a whole cluster (ioredis routes by key). */
+export type RedisClient = Redis | Cluster;
 
 /**
  * Request-path connection: never queues commands while disconnected, so a Redis outage turns into a fast
@@ -21,6 +24,11 @@ export function createCommandRedis(url: string, log: Logger, name = 'commands'):
   return defineScripts(redis);
 }
 
+const BACKGROUND: RedisOptions = {
+  maxRetriesPerRequest: null,
+  retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2_000),
+};
+
 /**
  * Connection for BullMQ workers and background jobs: these may wait for Redis to come back
  * (BullMQ requires maxRetriesPerRequest: null for workers).
@@ -31,32 +39,58 @@ export function createBackgroundRedis(
   name: string,
   extra: RedisOptions = {},
 ): Redis {
-  const redis = new Redis(url, {
-    connectionName: `fs-${name}`,
-    maxRetriesPerRequest: null,
-    retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2_000),
-    ...extra,
-  });
+  const redis = new Redis(url, { connectionName: `fs-${name}`, ...BACKGROUND, ...extra });
   watch(redis, log, name);
   return defineScripts(redis);
 }
 
+/** Parses REDIS_CLUSTER_NODES (`host:port,host:port`). */
+export function clusterSeeds(nodes: string): { host: string; port: number }[] {
+  return nodes
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean)
+    .map((n) => {
+      const at = n.lastIndexOf(':');
+      return { host: n.slice(0, at), port: Number(n.slice(at + 1)) };
+    });
+}
+
 /**
- * A subscriber for one channel. Every (re)subscription calls `onSubscribed`: messages published while
- * the connection was down are lost, so whatever they would have invalidated must be dropped then.
+ * A cluster client for what follows the cluster's own routing: BullMQ (its queue keys share one hash
+ * tag), publishing, the subscriber. Waits for the cluster rather than failing fast, like the background
+ * connection it stands in for.
+ */
+export function createClusterClient(nodes: string, log: Logger, name: string): Cluster {
+  const cluster = new Cluster(clusterSeeds(nodes), {
+    redisOptions: { connectionName: `fs-${name}`, ...BACKGROUND },
+    clusterRetryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2_000),
+    slotsRefreshInterval: 2_000,
+  });
+  watch(cluster, log, name);
+  defineScripts(cluster);
+  return cluster;
+}
+
+/**
+ * A subscriber for one channel (a cluster broadcasts a PUBLISH to every node, so any node's subscriber
+ * hears it). Every (re)subscription calls `onSubscribed`: messages published while the connection was
+ * down are lost, so whatever they would have invalidated must be dropped then.
  */
 export function createSubscriber(
-  url: string,
+  target: { url: string } | { clusterNodes: string },
   log: Logger,
   channel: string,
   onMessage: (message: string) => void,
   onSubscribed: () => void,
-): Redis {
-  const redis = new Redis(url, {
-    connectionName: 'fs-subscriber',
-    maxRetriesPerRequest: null,
-    retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2_000),
-  });
+): RedisClient {
+  const redis: RedisClient =
+    'url' in target
+      ? new Redis(target.url, { connectionName: 'fs-subscriber', ...BACKGROUND })
+      : new Cluster(clusterSeeds(target.clusterNodes), {
+          redisOptions: { connectionName: 'fs-subscriber', ...BACKGROUND },
+          slotsRefreshInterval: 2_000,
+        });
   watch(redis, log, 'subscriber');
   redis.on('ready', () => {
     redis
@@ -70,7 +104,7 @@ export function createSubscriber(
 }
 
 /** Logs connection errors at most once per state change instead of once per reconnect attempt. */
-function watch(redis: Redis, log: Logger, name: string): void {
+function watch(redis: RedisClient, log: Logger, name: string): void {
   let down = false;
   redis.on('error', (err: Error) => {
     if (down) return;

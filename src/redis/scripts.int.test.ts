@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestEnv, type TestEnv } from '../testing/harness.ts';
+import { createTestEnv, type TestEnv, TOPOLOGIES } from '../testing/harness.ts';
 import { runIdOf, scriptClaim, seedCampaign } from '../testing/lua.ts';
 import { campaignKeys } from './keys.ts';
 import { scriptDefs, scriptSource, scripts } from './scripts/index.ts';
@@ -38,20 +37,28 @@ describe('lua scripts', () => {
   });
 });
 
-describe('claim.lua under real concurrency', () => {
+describe.each(TOPOLOGIES)('claim.lua under real concurrency (%s)', (topology) => {
+  let onTopology: TestEnv;
+  beforeAll(async () => {
+    onTopology = await createTestEnv(`scripts-race-${topology}`, {}, { topology });
+  });
+  afterAll(() => onTopology.cleanup());
+
   it('2,000 distinct users on stock 500 over 8 connections: exactly 500 win, none twice', async () => {
-    const conns: Redis[] = Array.from({ length: 8 }, () => env.redis());
-    await seedCampaign(conns[0]!, prefix, 'race', { stock: 500 });
+    const conns = Array.from({ length: 8 }, () => onTopology.redis());
+    await seedCampaign(conns[0]!, onTopology.config.REDIS_PREFIX, 'race', { stock: 500 });
     const replies = await Promise.all(
       Array.from({ length: 2_000 }, (_, i) =>
-        scriptClaim(conns[i % conns.length]!, prefix, 'race', `user-${i}`),
+        scriptClaim(conns[i % conns.length]!, onTopology.config.REDIS_PREFIX, 'race', `user-${i}`),
       ),
     );
     const winners = replies.flatMap((r, i) => (r.kind === 'claimed' ? [`user-${i}`] : []));
     expect(winners).toHaveLength(500);
-    expect(new Set(await conns[0]!.hkeys(campaignKeys(prefix, 'race').users))).toEqual(new Set(winners));
+    expect(
+      new Set(await conns[0]!.hkeys(campaignKeys(onTopology.config.REDIS_PREFIX, 'race').users)),
+    ).toEqual(new Set(winners));
     expect(replies.filter((r) => r.kind === 'sold_out')).toHaveLength(1_500);
-    const keys = campaignKeys(prefix, 'race');
+    const keys = campaignKeys(onTopology.config.REDIS_PREFIX, 'race');
     const redis = conns[0]!;
     expect(await redis.hmget(keys.meta, 'remaining', 'claimed', 'totalStock')).toEqual(['0', '500', '500']);
     expect(await redis.hlen(keys.users)).toBe(500);
@@ -60,29 +67,35 @@ describe('claim.lua under real concurrency', () => {
   });
 
   it('the seed experiment: 10 concurrent workers x 10 claims on stock 110 leave exactly 10', async () => {
-    const conns = Array.from({ length: 10 }, () => env.redis());
-    await seedCampaign(conns[0]!, prefix, 'seed', { stock: 110 });
+    const conns = Array.from({ length: 10 }, () => onTopology.redis());
+    await seedCampaign(conns[0]!, onTopology.config.REDIS_PREFIX, 'seed', { stock: 110 });
     await Promise.all(
       conns.map(async (conn, w) => {
         for (let i = 0; i < 10; i++) {
-          expect((await scriptClaim(conn, prefix, 'seed', `w${w}-u${i}`)).kind).toBe('claimed');
+          expect((await scriptClaim(conn, onTopology.config.REDIS_PREFIX, 'seed', `w${w}-u${i}`)).kind).toBe(
+            'claimed',
+          );
         }
       }),
     );
-    expect(await conns[0]!.hget(campaignKeys(prefix, 'seed').meta, 'remaining')).toBe('10');
+    expect(await conns[0]!.hget(campaignKeys(onTopology.config.REDIS_PREFIX, 'seed').meta, 'remaining')).toBe(
+      '10',
+    );
   });
 
   it('one user racing on many connections with limit 3 gets exactly 3', async () => {
-    const conns = Array.from({ length: 6 }, () => env.redis());
-    await seedCampaign(conns[0]!, prefix, 'limit3', { stock: 100, perUserLimit: 3 });
+    const conns = Array.from({ length: 6 }, () => onTopology.redis());
+    await seedCampaign(conns[0]!, onTopology.config.REDIS_PREFIX, 'limit3', { stock: 100, perUserLimit: 3 });
     const replies = await Promise.all(
-      Array.from({ length: 60 }, (_, i) => scriptClaim(conns[i % 6]!, prefix, 'limit3', 'greedy')),
+      Array.from({ length: 60 }, (_, i) =>
+        scriptClaim(conns[i % 6]!, onTopology.config.REDIS_PREFIX, 'limit3', 'greedy'),
+      ),
     );
     const won = replies.flatMap((r) => (r.kind === 'claimed' ? [r.ordinal] : []));
     expect(won.sort()).toEqual([1, 2, 3]);
     const refused = replies.flatMap((r) => (r.kind === 'limit_reached' ? [r.claimIds.join(',')] : []));
     expect(refused).toHaveLength(57);
-    const held = await conns[0]!.hget(campaignKeys(prefix, 'limit3').users, 'greedy');
+    const held = await conns[0]!.hget(campaignKeys(onTopology.config.REDIS_PREFIX, 'limit3').users, 'greedy');
     expect(refused.every((ids) => ids === held)).toBe(true);
     expect(held!.split(',')).toHaveLength(3);
   });
@@ -158,7 +171,7 @@ describe('claim.lua idempotency by claim id', () => {
       claimId: '01890a5d-ac96-774b-bcce-b302099a8057',
       couponCode: 'AAAA-BBBB-CCCC-DDDD',
       idempotencyTtlSeconds: 60,
-      runId: await runIdOf(redis),
+      runId: await runIdOf(redis, keys.meta),
     };
     const first = await scripts.claim(redis, keys, args);
     const second = await scripts.claim(redis, keys, args);

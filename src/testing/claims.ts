@@ -12,7 +12,7 @@ export async function claimWithoutEnqueue(
 ): Promise<string[]> {
   const { services } = inst;
   const crashing = createClaimService({
-    redis: services.clients.redis,
+    redis: services.clients.router,
     keyPrefix: services.config.REDIS_PREFIX,
     idempotencyTtlSeconds: 60,
     acknowledger: { acknowledge: async () => {} },

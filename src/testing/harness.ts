@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import postgres from 'postgres';
 import { inject } from 'vitest';
 import { signJwt } from '../auth/jwt.ts';
@@ -9,11 +9,16 @@ import { createServices, type Services } from '../bootstrap/services.ts';
 import { type Config, loadConfig } from '../config.ts';
 import { migrateDatabase } from '../db/migrate.ts';
 import type { App } from '../http/app.ts';
+import { clusterSeeds, type RedisClient } from '../redis/connections.ts';
 import { defineScripts } from '../redis/scripts/index.ts';
 import { createLogger } from '../shared/logger.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token';
 export const JWT_SECRET = 'test-jwt-secret';
+
+/** Where a test file's Redis lives: the shared server, or the suite's 3-master cluster. */
+export type Topology = 'standalone' | 'cluster';
+export const TOPOLOGIES: Topology[] = ['standalone', 'cluster'];
 
 export interface Instance {
   services: Services;
@@ -26,29 +31,49 @@ export interface Instance {
  */
 export interface TestEnv {
   config: Config;
+  topology: Topology;
   databaseUrl: string;
   /** Spin up an app instance (own Redis and Postgres connections), as a separate process would have. */
   instance(overrides?: Record<string, string>): Instance;
   /** Start a persist worker (own connections) that runs until cleanup or until closed. */
   worker(overrides?: Record<string, string>): Worker;
-  /** A raw Redis client with the claim scripts defined. */
-  redis(): Redis;
+  /** A raw client (a cluster client on the cluster) with the scripts defined. */
+  redis(): RedisClient;
   sql(): postgres.Sql;
   userToken(sub: string, extra?: Record<string, unknown>): string;
   cleanup(): Promise<void>;
 }
 
-export async function createTestEnv(name: string, overrides: Record<string, string> = {}): Promise<TestEnv> {
+/** Patterns matching every key of a deployment (a test file): its campaigns' keys and its queues'. */
+export const deploymentKeys = (config: Config) => [
+  `${config.REDIS_PREFIX}:*`,
+  `{${config.REDIS_PREFIX}-q}:*`,
+];
+
+/** An instance's own connection, for assertions on what Redis holds (any key, on any topology). */
+export const redisOf = (i: Instance): RedisClient => i.services.clients.shared;
+
+function rawClient(config: Config): RedisClient {
+  if (config.REDIS_CLUSTER_NODES) return defineScripts(new Cluster(clusterSeeds(config.REDIS_CLUSTER_NODES)));
+  return defineScripts(new Redis(config.REDIS_URL));
+}
+
+export async function createTestEnv(
+  name: string,
+  overrides: Record<string, string> = {},
+  opts: { topology?: Topology } = {},
+): Promise<TestEnv> {
+  const topology = opts.topology ?? 'standalone';
   const id = `${name
     .replace(/[^a-z0-9]/gi, '')
     .toLowerCase()
     .slice(0, 20)}${randomBytes(4).toString('hex')}`;
-  const redisUrl = inject('redisUrl');
   const databaseUrl = `${inject('postgresUrl')}/fs_test_${id}`;
   await migrateDatabase(databaseUrl);
   const env = {
     NODE_ENV: 'test',
-    REDIS_URL: redisUrl,
+    REDIS_URL: inject('redisUrl'),
+    ...(topology === 'cluster' ? { REDIS_CLUSTER_NODES: inject('clusterNodes') } : {}),
     DATABASE_URL: databaseUrl,
     REDIS_PREFIX: `t${id}`,
     ADMIN_TOKEN,
@@ -67,6 +92,7 @@ export async function createTestEnv(name: string, overrides: Record<string, stri
 
   return {
     config,
+    topology,
     databaseUrl,
     instance(more = {}) {
       const services = createServices(loadConfig({ ...env, ...more }), log, { dbPoolSize: 4 });
@@ -74,8 +100,7 @@ export async function createTestEnv(name: string, overrides: Record<string, stri
       return { services, app: createHttpApp(services) };
     },
     worker(more = {}) {
-      const c = loadConfig({ ...env, ...more });
-      const services = createServices(c, log, { dbPoolSize: 4 });
+      const services = createServices(loadConfig({ ...env, ...more }), log, { dbPoolSize: 4 });
       const worker = startPersistWorker(services);
       closers.push(async () => {
         await worker.close();
@@ -85,7 +110,7 @@ export async function createTestEnv(name: string, overrides: Record<string, stri
     },
     redis() {
       // The file's own Redis: a test may point REDIS_URL at a private server.
-      const r = defineScripts(new Redis(config.REDIS_URL));
+      const r = rawClient(config);
       closers.push(async () => void r.disconnect());
       return r;
     },
@@ -99,7 +124,7 @@ export async function createTestEnv(name: string, overrides: Record<string, stri
     async cleanup() {
       for (const close of closers.reverse()) await close().catch(() => {});
       await sql?.end({ timeout: 1 });
-      await deleteKeys(config.REDIS_URL, [`${config.REDIS_PREFIX}:*`, `{${config.REDIS_PREFIX}-q}:*`]);
+      await deleteKeys(config, deploymentKeys(config));
       const admin = postgres(`${inject('postgresUrl')}/postgres`, { max: 1, onnotice: () => {} });
       await admin.unsafe(`drop database if exists "fs_test_${id}" with (force)`);
       await admin.end({ timeout: 1 });
@@ -107,18 +132,30 @@ export async function createTestEnv(name: string, overrides: Record<string, stri
   };
 }
 
-async function deleteKeys(url: string, patterns: string[]): Promise<void> {
-  const redis = new Redis(url);
+/** Deletes the keys matching `patterns` on every master (SCAN is per server); returns how many. */
+export async function deleteKeys(config: Config, patterns: string[]): Promise<number> {
+  let deleted = 0;
+  const client = rawClient(config);
+  const servers = client instanceof Cluster ? await mastersOf(client) : [client];
   try {
-    for (const match of patterns) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.unlink(...keys);
-      } while (cursor !== '0');
+    for (const redis of servers) {
+      for (const match of patterns) {
+        let cursor = '0';
+        do {
+          const [next, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+          cursor = next;
+          // One key at a time on a cluster: the keys of one scan can live in different slots.
+          for (const key of keys) deleted += await redis.unlink(key);
+        } while (cursor !== '0');
+      }
     }
   } finally {
-    redis.disconnect();
+    client.disconnect();
   }
+  return deleted;
+}
+
+async function mastersOf(cluster: Cluster): Promise<Redis[]> {
+  if (cluster.status !== 'ready') await new Promise((resolve) => cluster.once('ready', resolve));
+  return cluster.nodes('master');
 }

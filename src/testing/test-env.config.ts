@@ -1,10 +1,13 @@
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
+import { startPrivateCluster } from './redis-cluster.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     redisUrl: string;
+    /** REDIS_CLUSTER_NODES of the suite's own 3-master cluster (started here, stopped at the end). */
+    clusterNodes: string;
     postgresUrl: string;
     logLevel: string;
   }
@@ -13,7 +16,8 @@ declare module 'vitest' {
 /**
  * The suite's global setup and the one place it reads its environment (TEST_REDIS_URL,
  * TEST_POSTGRES_URL, TEST_LOG_LEVEL), handed to test files through vitest's provide/inject. Fails fast,
- * with a clear message, when the real Redis or Postgres the suite needs is not reachable.
+ * with a clear message, when the real Redis or Postgres the suite needs is not reachable; starts the
+ * suite's Redis Cluster (redis-server with cluster mode, on loopback) and stops it at the end.
  */
 export default async function setup(project: TestProject) {
   const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -39,7 +43,12 @@ export default async function setup(project: TestProject) {
   } finally {
     await sql.end({ timeout: 1 });
   }
+  // The cluster suite's own 3-master Redis Cluster on free loopback ports; every file that runs on the
+  // cluster isolates itself by key prefix, as on the shared server.
+  const cluster = await startPrivateCluster();
+  project.provide('clusterNodes', cluster.seeds);
   project.provide('redisUrl', redisUrl);
   project.provide('postgresUrl', postgresUrl);
   project.provide('logLevel', process.env.TEST_LOG_LEVEL ?? 'silent');
+  return () => cluster.stop();
 }

@@ -8,7 +8,7 @@ import type { Claim } from '../domain/claim.ts';
 import { PERSIST_JOB } from '../queue/persist.queue.ts';
 import { campaignKeys } from '../redis/keys.ts';
 import { couponCode, uuidv7 } from '../shared/ids.ts';
-import { createTestEnv, type Instance, type TestEnv } from '../testing/harness.ts';
+import { createTestEnv, type Instance, redisOf, type TestEnv } from '../testing/harness.ts';
 import { admin, call, claim, createCampaign, eventually } from '../testing/http.ts';
 import { persistClaims } from './persist.worker.ts';
 
@@ -41,9 +41,7 @@ describe('persistence', () => {
   it('a worker stores accepted claims in batched INSERTs and clears them from pending', async () => {
     const { id } = await createCampaign(api.app, { totalStock: 300 });
     await Promise.all(Array.from({ length: 300 }, (_, i) => claim(api.app, id, env.userToken(`p${i}`))));
-    expect(
-      await api.services.clients.redis.client.zcard(campaignKeys(env.config.REDIS_PREFIX, id).pending),
-    ).toBe(300);
+    expect(await redisOf(api).zcard(campaignKeys(env.config.REDIS_PREFIX, id).pending)).toBe(300);
 
     // A worker whose repository counts the INSERT statements it sends.
     const { repos } = api.services;
@@ -77,7 +75,7 @@ describe('persistence', () => {
     const batch = [fakeClaim(id, 'dup-a'), fakeClaim(id, 'dup-b')];
     const deps = {
       repo: api.services.repos.claims,
-      redis: api.services.clients.redis.client,
+      redis: api.services.clients.router,
       keyPrefix: env.config.REDIS_PREFIX,
       log: api.services.log,
     };
@@ -150,7 +148,7 @@ describe('persistence', () => {
     const { id } = await createCampaign(api.app, { totalStock: 10 });
     const deps = {
       repo: api.services.repos.claims,
-      redis: api.services.clients.redis.client,
+      redis: api.services.clients.router,
       keyPrefix: env.config.REDIS_PREFIX,
       log: api.services.log,
     };
@@ -169,7 +167,7 @@ describe('persistence', () => {
     const { id } = await createCampaign(api.app, { totalStock: 5 });
     // The process "dies" between the Lua script and the enqueue: the producer drops the claim.
     const crashing = createClaimService({
-      redis: api.services.clients.redis,
+      redis: api.services.clients.router,
       keyPrefix: env.config.REDIS_PREFIX,
       idempotencyTtlSeconds: 60,
       acknowledger: { acknowledge: async () => {} },

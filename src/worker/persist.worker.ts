@@ -1,16 +1,18 @@
 import { type Job, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { ClaimsRepo, InsertOutcome } from '../db/claims.repo.ts';
 import type { Claim } from '../domain/claim.ts';
 import { PERSIST_QUEUE, type PersistJob, persistBackoff, persistJobSchema } from '../queue/persist.queue.ts';
+import type { RedisClient } from '../redis/connections.ts';
 import { campaignKeys } from '../redis/keys.ts';
+import type { RedisRouter } from '../redis/router.ts';
 import { scripts } from '../redis/scripts/index.ts';
 import { createBatcher } from '../shared/batcher.ts';
 import type { Logger } from '../shared/logger.ts';
 
 export interface PersistDeps {
   repo: ClaimsRepo;
-  redis: Redis;
+  /** Each campaign's claims are marked on the master that serves it (its background connection). */
+  redis: RedisRouter;
   keyPrefix: string;
   log: Logger;
   /** A campaign whose Redis state turned out to be behind Postgres (it is fenced; start its rebuild). */
@@ -42,7 +44,8 @@ export async function persistClaims(deps: PersistDeps, batch: Claim[]): Promise<
       const committed = claims.filter((c) => confirmed.has(c.id));
       const refusals = claims.flatMap((c) => (why.has(c.id) ? [{ id: c.id, reason: why.get(c.id)! }] : []));
       const keys = campaignKeys(deps.keyPrefix, campaignId);
-      if (await scripts.markPersisted(deps.redis, keys, committed, refusals)) {
+      const node = deps.redis.nodeFor(keys.meta);
+      if (await scripts.markPersisted(node.background, keys, committed, refusals)) {
         deps.log.warn('redis is behind postgres for this campaign; fenced until rebuilt', { campaignId });
         deps.onBehind?.(campaignId);
       }
@@ -59,7 +62,7 @@ export async function persistClaims(deps: PersistDeps, batch: Claim[]): Promise<
  * batcher and completes when the flush that carried them has committed and been marked in Redis.
  */
 export function createPersistWorker(
-  deps: PersistDeps & { connection: Redis; queuePrefix: string; concurrency: number; batchMax: number },
+  deps: PersistDeps & { connection: RedisClient; queuePrefix: string; concurrency: number; batchMax: number },
 ): Worker<PersistJob> {
   const batcher = createBatcher<Claim>({
     maxItems: deps.batchMax,

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
-import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { RedisClient } from '../../redis/connections.ts';
 import type { AppEnv } from '../env.ts';
 import { errorResponse } from '../errors.ts';
 
@@ -18,7 +18,7 @@ export interface AuthFailureLimiter {
  * credentials are even checked, until the window passes. If Redis is away, each instance counts alone.
  */
 export function createAuthFailureLimiter(
-  redis: Redis,
+  redis: RedisClient,
   keyPrefix: string,
   perMinute: number,
 ): AuthFailureLimiter {

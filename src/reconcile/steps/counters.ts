@@ -9,7 +9,7 @@ import type { PassContext } from '../context.ts';
  */
 export async function checkCounters(ctx: PassContext): Promise<void> {
   const { deps, keys, campaign } = ctx;
-  const result = await scripts.reconcileCounters(deps.redis, keys, campaign.totalStock);
+  const result = await scripts.reconcileCounters(ctx.redis, keys, campaign.totalStock);
   if (result.kind === 'not_loaded') return;
   const { found } = result;
   ctx.found = found;

@@ -6,7 +6,7 @@ import type { PassContext } from '../context.ts';
 export async function syncDefinition(ctx: PassContext): Promise<void> {
   const { live, campaign } = ctx;
   if (ctx.repairs.rebuilt || !live || !definitionDiffers(live, campaign)) return;
-  await scripts.setDefinition(ctx.deps.redis, ctx.keys, campaign);
+  await scripts.setDefinition(ctx.redis, ctx.keys, campaign);
   ctx.repairs.definitionSynced = true;
   ctx.violations.push({
     invariant: 'definition',

@@ -8,7 +8,7 @@ import type { CampaignReport } from '../report.ts';
 export async function summarize(ctx: PassContext, startedAt: number): Promise<CampaignReport> {
   const { deps, found } = ctx;
   const [claimRecords, persisted] = await Promise.all([
-    deps.redis.hlen(ctx.keys.claims),
+    ctx.redis.hlen(ctx.keys.claims),
     deps.repos.claims.countByCampaign(ctx.id),
   ]);
   const claimed = found?.claimed ?? 0;

@@ -10,22 +10,19 @@ const SCAN_COUNT = 1_000;
  */
 export async function recoverOrphans(ctx: PassContext): Promise<void> {
   const { deps, keys } = ctx;
-  const records = await deps.redis.hlen(keys.claims);
-  const [pending, refused] = await Promise.all([
-    deps.redis.zcard(keys.pending),
-    deps.redis.hlen(keys.refused),
-  ]);
+  const records = await ctx.redis.hlen(keys.claims);
+  const [pending, refused] = await Promise.all([ctx.redis.zcard(keys.pending), ctx.redis.hlen(keys.refused)]);
   if (records <= pending + refused) return;
   const candidates: string[] = [];
   let cursor = '0';
   do {
-    const [next, fields] = await deps.redis.hscan(keys.claims, cursor, 'COUNT', SCAN_COUNT);
+    const [next, fields] = await ctx.redis.hscan(keys.claims, cursor, 'COUNT', SCAN_COUNT);
     cursor = next;
     const ids = fields.filter((_, i) => i % 2 === 0);
     if (ids.length === 0) continue;
     const [scores, filed] = await Promise.all([
-      deps.redis.zmscore(keys.pending, ...ids),
-      deps.redis.hmget(keys.refused, ...ids),
+      ctx.redis.zmscore(keys.pending, ...ids),
+      ctx.redis.hmget(keys.refused, ...ids),
     ]);
     ids.forEach((id, i) => {
       if (scores[i] === null && filed[i] === null) candidates.push(id);
@@ -33,7 +30,7 @@ export async function recoverOrphans(ctx: PassContext): Promise<void> {
   } while (cursor !== '0');
   if (candidates.length === 0) return;
   const stored = await deps.repos.claims.existing(candidates);
-  await deps.redis.hdel(keys.claims, ...candidates.filter((c) => stored.has(c)));
+  await ctx.redis.hdel(keys.claims, ...candidates.filter((c) => stored.has(c)));
   await requeue(
     ctx,
     candidates.filter((c) => !stored.has(c)),

@@ -7,7 +7,7 @@ const PER_PASS = 5_000;
 /** Step 5: pending claims past the grace period: those in Postgres are marked, the others requeued (I4). */
 export async function settlePending(ctx: PassContext): Promise<void> {
   const { deps, keys } = ctx;
-  const stale = await deps.redis.zrangebyscore(
+  const stale = await ctx.redis.zrangebyscore(
     keys.pending,
     '-inf',
     `(${deps.now() - deps.graceMs}`,
@@ -31,7 +31,7 @@ export async function settlePending(ctx: PassContext): Promise<void> {
   const inPostgres = await deps.repos.claims.existing(ids);
   const done = ids.filter((c) => inPostgres.has(c));
   if (done.length > 0) {
-    await deps.redis.zrem(keys.pending, ...done);
+    await ctx.redis.zrem(keys.pending, ...done);
     ctx.repairs.markedPersisted = done.length;
   }
   await requeue(

@@ -13,16 +13,16 @@ const SCAN_COUNT = 1_000;
  */
 export async function checkPerUser(ctx: PassContext): Promise<void> {
   const { deps, keys, campaign } = ctx;
-  let cursor = (await deps.redis.hget(keys.reconcile, 'usersCursor')) ?? '0';
+  let cursor = (await ctx.redis.hget(keys.reconcile, 'usersCursor')) ?? '0';
   const counts = new Map<string, number>();
   let seen = 0;
   do {
-    const [next, fields] = await deps.redis.hscan(keys.users, cursor, 'COUNT', SCAN_COUNT);
+    const [next, fields] = await ctx.redis.hscan(keys.users, cursor, 'COUNT', SCAN_COUNT);
     cursor = next;
     for (let i = 0; i + 1 < fields.length; i += 2) counts.set(fields[i]!, countClaimIds(fields[i + 1]!));
     seen += fields.length / 2;
   } while (cursor !== '0' && seen < USERS_PER_PASS);
-  await deps.redis.hset(keys.reconcile, 'usersCursor', cursor);
+  await ctx.redis.hset(keys.reconcile, 'usersCursor', cursor);
   ctx.violations.push(...violationsPerUser('redis', counts, campaign.perUserLimit));
   const inPostgres = await deps.repos.claims.usersOver(ctx.id, campaign.perUserLimit);
   ctx.violations.push(...violationsPerUser('postgres', inPostgres, campaign.perUserLimit));

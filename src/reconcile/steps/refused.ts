@@ -6,10 +6,10 @@ import type { PassContext } from '../context.ts';
  * playbook); they never block anyone else's claims or a pass.
  */
 export async function reportRefused(ctx: PassContext): Promise<void> {
-  const { deps, keys } = ctx;
-  const count = await deps.redis.hlen(keys.refused);
+  const { keys } = ctx;
+  const count = await ctx.redis.hlen(keys.refused);
   if (count === 0) return;
-  const [, fields] = await deps.redis.hscan(keys.refused, '0', 'COUNT', 100);
+  const [, fields] = await ctx.redis.hscan(keys.refused, '0', 'COUNT', 100);
   const claims: Record<string, string> = {};
   for (let i = 0; i + 1 < fields.length && i < 100; i += 2) claims[fields[i]!] = fields[i + 1]!;
   ctx.violations.push({

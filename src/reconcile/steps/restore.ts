@@ -23,7 +23,7 @@ async function knownSeq(ctx: PassContext): Promise<number> {
 async function verifyNewRun(ctx: PassContext, runId: string): Promise<string | null> {
   await sleep(ctx.deps.settleMs);
   const known = await knownSeq(ctx);
-  const result = await scripts.verifyFence(ctx.deps.redis, ctx.keys, runId, known);
+  const result = await scripts.verifyFence(ctx.redis, ctx.keys, runId, known);
   switch (result.kind) {
     case 'verified':
     case 'already_verified':
@@ -45,9 +45,9 @@ async function verifyNewRun(ctx: PassContext, runId: string): Promise<string | n
  */
 export async function restoreLostState(ctx: PassContext): Promise<void> {
   const { deps, keys } = ctx;
-  const live = decodeMeta(ctx.id, await deps.redis.hmget(keys.meta, ...META_FIELDS));
+  const live = decodeMeta(ctx.id, await ctx.redis.hmget(keys.meta, ...META_FIELDS));
   ctx.live = live;
-  const runId = await deps.serverRun.known();
+  const runId = await ctx.serverRun.known();
   const persistedSeq = await deps.repos.claims.maxSeq(ctx.id);
   let why: string | null = null;
   if (!live) why = 'the campaign was missing from Redis';
@@ -57,7 +57,10 @@ export async function restoreLostState(ctx: PassContext): Promise<void> {
   else if (live.run !== runId) why = await verifyNewRun(ctx, runId);
   if (!why) return;
 
-  const result = await rebuildCampaign({ ...deps, claims: deps.repos.claims }, ctx.campaign);
+  const result = await rebuildCampaign(
+    { ...deps, redis: ctx.redis, serverRun: ctx.serverRun, claims: deps.repos.claims },
+    ctx.campaign,
+  );
   ctx.repairs.rebuilt = true;
   ctx.violations.push({
     invariant: 'redis_state',

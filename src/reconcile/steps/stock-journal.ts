@@ -5,7 +5,7 @@ import type { PassContext } from '../context.ts';
 /** Step 3: stock changes Redis applied and journaled but Postgres never recorded (a crash in between). */
 export async function recordStockJournal(ctx: PassContext): Promise<void> {
   const { deps, tx } = ctx;
-  const entries = Object.values(await deps.redis.hgetall(ctx.keys.journal)).map(decodeStockEntry);
+  const entries = Object.values(await ctx.redis.hgetall(ctx.keys.journal)).map(decodeStockEntry);
   const recorded = await deps.repos.changes.recordedStock(
     tx,
     entries.map((e) => e.id),

@@ -1,4 +1,4 @@
-import type { Redis, Result } from 'ioredis';
+import type { Cluster, Redis, Result } from 'ioredis';
 import type { CampaignDefinition } from '../../domain/campaign.ts';
 import type { CampaignKeys } from '../keys.ts';
 import { type DefinitionArgs, definitionArgs } from './definition.ts';
@@ -23,7 +23,7 @@ declare module 'ioredis' {
  * false when Redis already had it.
  */
 export async function initCampaign(
-  r: Redis,
+  r: Redis | Cluster,
   keys: CampaignKeys,
   def: CampaignDefinition,
   runId: string,
@@ -32,6 +32,10 @@ export async function initCampaign(
 }
 
 /** lua/set_definition.lua: writes the editable fields; false when Redis does not hold the campaign. */
-export async function setDefinition(r: Redis, keys: CampaignKeys, def: CampaignDefinition): Promise<boolean> {
+export async function setDefinition(
+  r: Redis | Cluster,
+  keys: CampaignKeys,
+  def: CampaignDefinition,
+): Promise<boolean> {
   return (await r.fsSetDefinition(keys.meta, ...definitionArgs(def))) === 1;
 }

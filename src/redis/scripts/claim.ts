@@ -1,4 +1,4 @@
-import type { Redis, Result } from 'ioredis';
+import type { Cluster, Redis, Result } from 'ioredis';
 import type { Claim, ClaimOutcome } from '../../domain/claim.ts';
 import type { CampaignKeys } from '../keys.ts';
 import { parseClaimIds } from '../records/claim-ids.ts';
@@ -94,7 +94,11 @@ export function decodeClaimReply(reply: [number, ...(string | number)[]]): Claim
 }
 
 /** lua/claim.lua: decides one claim atomically and records it as pending. */
-export async function claim(r: Redis, keys: CampaignKeys, a: ClaimArgs): Promise<ClaimScriptResult> {
+export async function claim(
+  r: Redis | Cluster,
+  keys: CampaignKeys,
+  a: ClaimArgs,
+): Promise<ClaimScriptResult> {
   const idem = a.idempotencyKey ?? '';
   const address = a.rate?.address ?? '';
   const reply = await r.fsClaim(

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { initCampaign, initCampaignDef, setDefinition, setDefinitionDef } from './campaign.ts';
 import { claim, claimDef } from './claim.ts';
 import { markPersisted, markPersistedDef } from './persisted.ts';
@@ -54,7 +54,7 @@ export const scriptDefs: readonly ScriptDef[] = [
  * Registers every script on a connection with defineCommand. ioredis sends EVALSHA (falling back to EVAL
  * once per connection), so a deployed version only ever runs its own text.
  */
-export function defineScripts(redis: Redis): Redis {
+export function defineScripts<R extends Redis | Cluster>(redis: R): R {
   for (const def of scriptDefs) {
     redis.defineCommand(def.name, {
       numberOfKeys: def.keys,

@@ -1,4 +1,4 @@
-import type { Redis, Result } from 'ioredis';
+import type { Cluster, Redis, Result } from 'ioredis';
 import type { Claim } from '../../domain/claim.ts';
 import type { CampaignKeys } from '../keys.ts';
 import { defineScript } from './source.ts';
@@ -25,7 +25,7 @@ declare module 'ioredis' {
  * Postgres (the campaign is then fenced until rebuilt).
  */
 export async function markPersisted(
-  r: Redis,
+  r: Redis | Cluster,
   keys: CampaignKeys,
   committed: Claim[],
   refused: { id: string; reason: string }[] = [],

@@ -1,4 +1,4 @@
-import type { Redis, Result } from 'ioredis';
+import type { Cluster, Redis, Result } from 'ioredis';
 import type { Claim } from '../../domain/claim.ts';
 import type { CampaignKeys } from '../keys.ts';
 import { parseClaimIds } from '../records/claim-ids.ts';
@@ -25,7 +25,7 @@ declare module 'ioredis' {
  * Postgres); null for an unknown campaign.
  */
 export async function userClaims(
-  r: Redis,
+  r: Redis | Cluster,
   keys: CampaignKeys,
   userId: string,
 ): Promise<{ ids: string[]; pending: Claim[] } | null> {
@@ -48,7 +48,7 @@ export interface SoldOutSnapshot {
 
 /** lua/sold_out_snapshot.lua: a sold-out campaign's final state in one read; null when not applicable. */
 export async function soldOutSnapshot(
-  r: Redis,
+  r: Redis | Cluster,
   keys: CampaignKeys,
   maxWinners: number,
 ): Promise<SoldOutSnapshot | null> {

@@ -1,4 +1,4 @@
-import type { Redis, Result } from 'ioredis';
+import type { Cluster, Redis, Result } from 'ioredis';
 import type { CampaignDefinition } from '../../domain/campaign.ts';
 import type { CampaignKeys } from '../keys.ts';
 import { type DefinitionArgs, definitionArgs } from './definition.ts';
@@ -28,7 +28,7 @@ declare module 'ioredis' {
 }
 
 /** lua/begin_rebuild.lua: claims on the campaign answer "rebuilding" (503) until finishRebuild. */
-export async function beginRebuild(r: Redis, keys: CampaignKeys, now: number): Promise<void> {
+export async function beginRebuild(r: Redis | Cluster, keys: CampaignKeys, now: number): Promise<void> {
   await r.fsBeginRebuild(keys.meta, now);
 }
 
@@ -37,7 +37,7 @@ export async function beginRebuild(r: Redis, keys: CampaignKeys, now: number): P
  * the campaign verified on the connection's server run.
  */
 export async function finishRebuild(
-  r: Redis,
+  r: Redis | Cluster,
   keys: CampaignKeys,
   def: CampaignDefinition,
   state: { claimed: number; seq: number; runId: string },
@@ -60,7 +60,7 @@ export type FenceResult =
 
 /** lua/verify_fence.lua: opens the campaign on this run unless Redis is behind `knownSeq`. */
 export async function verifyFence(
-  r: Redis,
+  r: Redis | Cluster,
   keys: CampaignKeys,
   runId: string,
   knownSeq: number,
@@ -97,7 +97,7 @@ export type CountersResult =
 
 /** lua/reconcile_counters.lua: one atomic look at the counters, repaired when they disagree (I2). */
 export async function reconcileCounters(
-  r: Redis,
+  r: Redis | Cluster,
   keys: CampaignKeys,
   totalStock: number,
 ): Promise<CountersResult> {

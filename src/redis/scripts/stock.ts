@@ -1,4 +1,4 @@
-import type { Redis, Result } from 'ioredis';
+import type { Cluster, Redis, Result } from 'ioredis';
 import type { StockEntry } from '../../domain/stock.ts';
 import type { CampaignKeys } from '../keys.ts';
 import { decodeStockEntry } from '../records/stock-entry.ts';
@@ -37,7 +37,7 @@ export type AdjustStockResult =
 
 /** lua/adjust_stock.lua: adds or removes stock atomically with the claims, and journals the change. */
 export async function adjustStock(
-  r: Redis,
+  r: Redis | Cluster,
   keys: CampaignKeys,
   a: AdjustStockArgs,
 ): Promise<AdjustStockResult> {

@@ -66,6 +66,11 @@ export function createClusterClient(nodes: string, log: Logger, name: string): C
     redisOptions: { connectionName: `fs-${name}`, ...BACKGROUND },
     clusterRetryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2_000),
     slotsRefreshInterval: 2_000,
+    // Ride out a failover (a few seconds of CLUSTERDOWN and redirections) instead of failing the queue.
+    maxRedirections: 100,
+    retryDelayOnClusterDown: 200,
+    retryDelayOnFailover: 200,
+    retryDelayOnTryAgain: 200,
   });
   watch(cluster, log, name);
   defineScripts(cluster);

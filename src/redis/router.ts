@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { UnavailableError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import { clusterSeeds, createBackgroundRedis, createCommandRedis } from './connections.ts';
@@ -42,12 +42,25 @@ interface RouterOptions {
   log: Logger;
 }
 
+/**
+ * On a cluster a master can go for good (its replica took over), so a command on its background
+ * connection gives up after some reconnection attempts (a few seconds) instead of waiting forever; its
+ * caller (a job, the next pass) sends it again, to the master that serves the slot now.
+ */
+const CLUSTER_BACKGROUND = { maxRetriesPerRequest: 8 };
+
 type Listener = (node: RedisNode, runId: string, previous: string | null) => void;
 
-function createNode(address: string, url: string, opts: RouterOptions, listeners: Listener[]): RedisNode {
+function createNode(
+  address: string,
+  url: string,
+  opts: RouterOptions,
+  listeners: Listener[],
+  backgroundOptions: RedisOptions = {},
+): RedisNode {
   const command = createCommandRedis(url, opts.log);
   const commandRun = trackServerRun(command);
-  const background = createBackgroundRedis(url, opts.log, 'background');
+  const background = createBackgroundRedis(url, opts.log, 'background', backgroundOptions);
   const backgroundRun = trackServerRun(background);
   const node: RedisNode = {
     address,
@@ -88,6 +101,7 @@ const redirected = (err: unknown) =>
 export function createClusterRouter(seedList: string, opts: RouterOptions): RedisRouter {
   const listeners: Listener[] = [];
   const nodes = new Map<string, RedisNode>();
+  const retired: RedisNode[] = [];
   const seeds = clusterSeeds(seedList).map((s) => `${s.host}:${s.port}`);
   let map: SlotMap | null = null;
   let refreshing: Promise<void> | null = null;
@@ -95,7 +109,7 @@ export function createClusterRouter(seedList: string, opts: RouterOptions): Redi
   const node = (address: string) => {
     let n = nodes.get(address);
     if (!n) {
-      n = createNode(address, `redis://${address}`, opts, listeners);
+      n = createNode(address, `redis://${address}`, opts, listeners, CLUSTER_BACKGROUND);
       nodes.set(address, n);
     }
     return n;
@@ -115,6 +129,7 @@ export function createClusterRouter(seedList: string, opts: RouterOptions): Redi
         await probe.connect();
         map = parseClusterSlots(await probe.call('CLUSTER', 'SLOTS'));
         for (const m of map.masters) node(m);
+        retireFormerMasters(map);
         return;
       } catch {
         // this node is down or not serving a full map: try the next
@@ -123,6 +138,27 @@ export function createClusterRouter(seedList: string, opts: RouterOptions): Redi
       }
     }
     throw new UnavailableError('redis', new Error('no cluster node answered CLUSTER SLOTS'));
+  };
+  /**
+   * A node that no longer serves any slot (a dead master whose replica took over) gets no more commands.
+   * Those already waiting on its background connection give up once its reconnection attempts run out
+   * (CLUSTER_BACKGROUND) and are sent again, to the new master, by whoever retries them (a job, the next
+   * pass); the connections are closed for good a while later. (Closing them now would stop the attempts,
+   * and with them the count that fails the waiting commands.)
+   */
+  const retireFormerMasters = (current: SlotMap) => {
+    const serving = new Set(current.masters);
+    for (const [address, n] of nodes) {
+      if (serving.has(address)) continue;
+      nodes.delete(address);
+      opts.log.warn('a redis node no longer serves any slot; it gets no more commands', { node: address });
+      const later = setTimeout(() => {
+        n.gate.client.disconnect();
+        n.background.disconnect();
+      }, 60_000);
+      later.unref();
+      retired.push(n);
+    }
   };
   const refresh = () => {
     refreshing ??= load()
@@ -164,6 +200,10 @@ export function createClusterRouter(seedList: string, opts: RouterOptions): Redi
     onServerRunChange: (l) => void listeners.push(l),
     async close() {
       clearInterval(timer);
+      for (const n of retired) {
+        n.gate.client.disconnect();
+        n.background.disconnect();
+      }
       await Promise.all([...nodes.values()].map(closeNode));
     },
   };

@@ -77,6 +77,9 @@ export async function startPrivateCluster(
         join(dir, `nodes-${port}.conf`),
         '--cluster-node-timeout',
         String(opts.nodeTimeoutMs ?? 2_000),
+        // While one master is down, the others keep serving their slots (the default refuses everything).
+        '--cluster-require-full-coverage',
+        'no',
         '--save',
         '',
         '--appendonly',
@@ -121,6 +124,18 @@ export async function startPrivateCluster(
         async () => /cluster_state:ok/.test(await cli(port, 'cluster', 'info')),
         20_000,
         `cluster ok on ${port}`,
+      );
+    }
+    // Replicas must have their master's data: one that never synced cannot take over.
+    if (replicas) {
+      await until(
+        async () => {
+          const roles = await Promise.all(ports.map((p) => cli(p, 'info', 'replication')));
+          const synced = roles.filter((r) => /role:slave/.test(r) && /master_link_status:up/.test(r));
+          return synced.length === ports.length / 2;
+        },
+        20_000,
+        'replicas in sync',
       );
     }
     // Every node must agree on the whole map before tests route by it.

@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from './config.ts';
 import { migrateDatabase } from './db/migrate.ts';
 import { startRuntime } from './runtime.ts';
+import { isClosedConnectionWrite } from './shared/driver-races.ts';
 import { createLogger } from './shared/logger.ts';
 
 /** The single entry point: `ROLE=all|api|worker`. Signal handlers live here and nowhere else. */
@@ -42,6 +43,18 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('unhandledRejection', (err) => log.error('unhandled rejection', { err }));
+  // Node's default for an uncaught exception is to exit; it still is, except for the one driver race
+  // that cannot be caught where it happens (see driver-races.ts).
+  process.on('uncaughtException', (err) => {
+    if (isClosedConnectionWrite(err)) {
+      log.warn('postgres driver wrote to a connection that had closed; the write was dropped', {
+        err: err.message,
+      });
+      return;
+    }
+    log.error('uncaught exception; exiting', { err });
+    process.exit(1);
+  });
 }
 
 main().catch((err: unknown) => {

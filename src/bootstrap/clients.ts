@@ -32,7 +32,13 @@ export function createClients(config: Config, log: Logger, opts: { dbPoolSize?: 
     max: opts.dbPoolSize ?? 10,
     name: `flashsale-${config.ROLE}`,
   });
-  const routerOpts = { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, log };
+  // In replica mode a WAIT holds the connection for up to ACK_TIMEOUT_MS (Redis answers nothing else on
+  // it meanwhile): that is not silence, so the bound on silence is longer than the WAIT's.
+  const commandTimeoutMs =
+    config.ACK_DURABILITY === 'replica'
+      ? Math.max(config.REDIS_COMMAND_TIMEOUT_MS, config.ACK_TIMEOUT_MS + 250)
+      : config.REDIS_COMMAND_TIMEOUT_MS;
+  const routerOpts = { commandTimeoutMs, log };
   const clusterNodes = config.REDIS_CLUSTER_NODES;
   const router = clusterNodes
     ? createClusterRouter(clusterNodes, routerOpts)

@@ -59,7 +59,14 @@ export function startPersistWorker(
  * And when the Redis server changes run (a restart, a failover), a pass at once: every campaign is then
  * fenced, and the pass verifies (or rebuilds) each of them instead of waiting for its first claim.
  */
-export function startScheduler(services: Services) {
+export async function startScheduler(services: Services) {
+  const scheduler = await startReconcileScheduler({
+    queue: services.clients.reconcileQueue,
+    connection: services.clients.shared,
+    everyMs: services.config.RECONCILE_EVERY_MS,
+    reconciler: services.reconciler,
+    log: services.log,
+  });
   services.clients.router.onServerRunChange((node, runId, previous) => {
     if (previous === null) return;
     services.log.warn('a redis server changed run; verifying every campaign against postgres', {
@@ -67,15 +74,10 @@ export function startScheduler(services: Services) {
       runId,
       previous,
     });
+    scheduler.ensure().catch((err: unknown) => services.log.warn('reconcile schedule not checked', { err }));
     services.reconciler
       .run({ trigger: 'recovery' })
       .catch((err: unknown) => services.log.warn('recovery pass failed', { err }));
   });
-  return startReconcileScheduler({
-    queue: services.clients.reconcileQueue,
-    connection: services.clients.shared,
-    everyMs: services.config.RECONCILE_EVERY_MS,
-    reconciler: services.reconciler,
-    log: services.log,
-  });
+  return scheduler;
 }

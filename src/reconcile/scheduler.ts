@@ -23,13 +23,32 @@ export async function startReconcileScheduler(opts: {
   everyMs: number;
   reconciler: Reconciler;
   log: Logger;
-}): Promise<{ close(): Promise<void> }> {
+}): Promise<{ ensure(): Promise<void>; close(): Promise<void> }> {
   const { queue } = opts;
-  await queue.upsertJobScheduler(
-    SCHEDULER_ID,
-    { every: opts.everyMs },
-    { name: 'reconcile', opts: { removeOnComplete: 100, removeOnFail: 100 } },
+  const upsert = () =>
+    queue.upsertJobScheduler(
+      SCHEDULER_ID,
+      { every: opts.everyMs },
+      { name: 'reconcile', opts: { removeOnComplete: 100, removeOnFail: 100 } },
+    );
+  await upsert();
+  /**
+   * The schedule lives in Redis: a Redis that lost its data lost it too. Checked as often as it fires (and
+   * when a server changes run), and put back when missing, so scheduled passes resume by themselves.
+   */
+  const ensure = async () => {
+    if (!(await queue.getJobScheduler(SCHEDULER_ID))) {
+      opts.log.warn('the reconcile schedule was missing from Redis; put back');
+      await upsert();
+    }
+  };
+  const check = setInterval(
+    () => {
+      ensure().catch((err: unknown) => opts.log.debug('reconcile schedule not checked', { err }));
+    },
+    Math.max(opts.everyMs, 1_000),
   );
+  check.unref();
   const stopping = new AbortController();
   const worker = new Worker(
     RECONCILE_QUEUE,
@@ -42,7 +61,9 @@ export async function startReconcileScheduler(opts: {
   worker.on('error', (err) => opts.log.warn('reconcile worker error', { err }));
   worker.on('failed', (_job, err) => opts.log.warn('scheduled reconciliation failed', { err }));
   return {
+    ensure,
     async close() {
+      clearInterval(check);
       // A pass in progress stops after its current campaign instead of holding shutdown up.
       stopping.abort();
       await worker.close();

@@ -82,6 +82,10 @@ export function createPersistWorker(
       connection: deps.connection,
       prefix: deps.queuePrefix,
       concurrency: deps.concurrency,
+      // A batch is written in milliseconds: a 10 s lock (30 s by default) hands a dead worker's jobs to
+      // another one sooner (the stalled check runs every 5 s).
+      lockDuration: 10_000,
+      stalledInterval: 5_000,
       settings: { backoffStrategy: persistBackoff },
     },
   );

@@ -45,10 +45,13 @@ async function verifyNewRun(ctx: PassContext, runId: string): Promise<string | n
  */
 export async function restoreLostState(ctx: PassContext): Promise<void> {
   const { deps, keys } = ctx;
+  // Postgres first: Redis' sequence only grows, so a sequence Postgres held before Redis' was read can
+  // be above it only if Redis is behind (read the other way round, claims committed in between would
+  // make a healthy campaign look behind).
+  const persistedSeq = await deps.repos.claims.maxSeq(ctx.id);
+  const runId = await ctx.serverRun.known();
   const live = decodeMeta(ctx.id, await ctx.redis.hmget(keys.meta, ...META_FIELDS));
   ctx.live = live;
-  const runId = await ctx.serverRun.known();
-  const persistedSeq = await deps.repos.claims.maxSeq(ctx.id);
   let why: string | null = null;
   if (!live) why = 'the campaign was missing from Redis';
   else if (live.rebuilding) why = 'a rebuild had been interrupted';

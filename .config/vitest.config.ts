@@ -4,7 +4,12 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     root: new URL('..', import.meta.url).pathname,
-    include: ['src/**/*.test.ts', 'load-tests/*.test.ts', 'load-tests/lib/**/*.test.ts'],
+    include: [
+      'src/**/*.test.ts',
+      'load-tests/*.test.ts',
+      'load-tests/lib/**/*.test.ts',
+      'load-tests/chaos/*.test.ts',
+    ],
     globalSetup: ['src/testing/test-env.config.ts'],
     pool: 'forks',
     maxWorkers: 3,

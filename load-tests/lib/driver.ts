@@ -8,6 +8,8 @@ export interface HttpRequest {
   path: string;
   headers?: Record<string, string>;
   body?: string;
+  /** Gives up on this request alone after this long (status 0), within the arrival's own deadline. */
+  timeoutMs?: number;
 }
 
 export interface HttpResult {
@@ -115,7 +117,10 @@ export async function runOpenModel(opts: OpenModelOptions): Promise<OpenModelRes
           method: req.method,
           headers: req.headers ?? {},
           body: req.body ?? null,
-          signal: deadlineFor(due),
+          signal:
+            req.timeoutMs === undefined
+              ? deadlineFor(due)
+              : AbortSignal.any([deadlineFor(due), AbortSignal.timeout(req.timeoutMs)]),
         });
         // An answer counts once its body is in; a body cut off midway is an error, not that status.
         body = await res.body.text();

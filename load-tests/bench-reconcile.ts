@@ -8,6 +8,7 @@
  */
 import { startPersistWorker } from '../src/bootstrap/roles.ts';
 import { createServices } from '../src/bootstrap/services.ts';
+import { createBucketDirectory } from '../src/claim/bucket-directory.ts';
 import { createClaimService } from '../src/claim/claim.service.ts';
 import { loadConfig } from '../src/config.ts';
 import { migrateDatabase } from '../src/db/migrate.ts';
@@ -36,6 +37,7 @@ const window = {
   startsAt: new Date(Date.now() - 60_000),
   endsAt: new Date(Date.now() + 86_400_000),
   perUserLimit: 1,
+  buckets: 1,
 };
 
 /** Accepts `n` claims through the real script, collecting them instead of enqueueing. */
@@ -47,6 +49,8 @@ async function acceptClaims(campaignId: string, n: number): Promise<Claim[]> {
     idempotencyTtlSeconds: 60,
     acknowledger: { acknowledge: async (c) => void accepted.push(c) },
     restoreIfKnown: async () => false,
+    directory: createBucketDirectory({ emptyMs: 0 }),
+    holdMs: 5_000,
     stored: repos.claims.byIds,
   });
   for (let i = 0; i < n; i += 2_000) {

@@ -10,9 +10,11 @@
   ARGV[2] delta          integer, positive adds, negative removes
   ARGV[3] actor
   ARGV[4] run id of the server this connection is attached to (includes/fence.lua)
+  ARGV[5] the operator's adjustment this is a part of, when it is spread over buckets ('' otherwise)
 
   Returns
-    { 1, entry }       applied; entry = {id, delta, actor, at, totalBefore, totalAfter, remainingAfter}
+    { 1, entry }       applied; entry = {id, delta, actor, at, totalBefore, totalAfter, remainingAfter,
+                       and for a part of a spread change: group, bucket} (totals of this bucket)
     { 2, entry }       this adjustment id was applied before: its original entry, nothing changes
     { -1 }             campaign not found
     { -2, remaining }  refused: removing more than remains; nothing changes
@@ -24,7 +26,7 @@
 local earlier = redis.call('HGET', KEYS[2], ARGV[1])
 if earlier then return { 2, earlier } end
 
-local meta = redis.call('HMGET', KEYS[1], 'totalStock', 'remaining', 'status', 'run')
+local meta = redis.call('HMGET', KEYS[1], 'totalStock', 'remaining', 'status', 'run', 'bucket')
 local total = tonumber(meta[1])
 if not total then return { -1 } end
 if meta[3] == 'rebuilding' or fenced(meta[4], ARGV[4]) then return { -7 } end
@@ -43,6 +45,8 @@ local entry = cjson.encode({
   totalBefore = total,
   totalAfter = total + delta,
   remainingAfter = remaining + delta,
+  group = ARGV[5] ~= '' and ARGV[5] or nil,
+  bucket = ARGV[5] ~= '' and tonumber(meta[5]) or nil,
 })
 redis.call('HSET', KEYS[2], ARGV[1], entry)
 return { 1, entry }

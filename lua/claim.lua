@@ -4,8 +4,8 @@
   repairs have scripts of their own; this is the only script that sells.)
 
   KEYS[1] meta     hash: totalStock, perUserLimit, startsAt, endsAt (epoch ms), paused ('0'|'1'),
-                   remaining, claimed, seq (claims ever made here), status ('ready' | 'rebuilding'),
-                   run (includes/fence.lua)
+                   remaining, claimed, seq (claims and holds ever made here), status ('ready' |
+                   'rebuilding'), run (includes/fence.lua), bucket and buckets (absent: 0 of 1)
   KEYS[2] users    hash: userId -> that user's claim ids (includes/claim_ids.lua)
   KEYS[3] claims   hash: claimId -> pending claim record (includes/claim_record.lua); removed once in
                    Postgres
@@ -13,6 +13,7 @@
   KEYS[5] idem     string: the claim record an Idempotency-Key produced (touched only when ARGV[5] ~= '')
   KEYS[6] rate of the user            hash: the user's sliding window (includes/rate_window.lua)
   KEYS[7] rate of the client address  hash: that address' sliding window
+  KEYS[8] holds    hash: claimId -> hold (JSON) of a claim being sold in another bucket (buckets > 1)
 
   ARGV[1] campaignId
   ARGV[2] userId
@@ -23,6 +24,10 @@
   ARGV[7] run id of the server this connection is attached to
   ARGV[8] claims a user may attempt per second on this campaign (0: unlimited)
   ARGV[9] claims a client address may attempt per second on this campaign (0: unlimited)
+  ARGV[10] how many buckets the caller believes the campaign has (it sent the claim to the user's home)
+  ARGV[11] hold ms: with buckets > 1 and this bucket empty, 0 answers { -10 }; above 0 places a hold for
+           this long, for the caller to sell the claim in another bucket (claim_foreign.lua) and then
+           confirm it (confirm_hold.lua) or release it (release_hold.lua)
 
   Returns
     { 1, ordinal, claimedAt, seq }  claimed (claimedAt from Redis' clock, epoch ms): stock decremented,
@@ -36,6 +41,11 @@
     { -7 }          campaign is being rebuilt from Postgres; retry shortly
     { -8, run }     fenced: the campaign was not verified on this server's run (run = the meta's run)
     { -9, ms }      rate limited (the user's or the address' window is full): retry in ms; not counted
+    { 3, ordinal, deadline, seq }  hold placed (buckets > 1, this bucket empty): sell it elsewhere before
+                    deadline (Redis' clock, epoch ms); seq is the hold's place in this bucket's sequence
+    { -10 }         this bucket is empty (buckets > 1, hold ms 0): try the others
+    { -11, n }      the campaign has n buckets, not ARGV[10]: the claim belongs to another home bucket
+    { -12 }         the Idempotency-Key's claim is being sold in another bucket right now; retry shortly
 ]]
 -- @include claim_ids
 -- @include claim_record
@@ -44,9 +54,11 @@
 -- @include rate_window
 
 local meta = redis.call('HMGET', KEYS[1], 'perUserLimit', 'startsAt', 'endsAt', 'paused', 'remaining',
-  'status', 'run', 'seq')
+  'status', 'run', 'seq', 'buckets', 'bucket')
 local perUserLimit = tonumber(meta[1])
 if not perUserLimit then return { -1 } end
+local buckets = tonumber(meta[9]) or 1
+if buckets ~= tonumber(ARGV[10]) then return { -11, buckets } end
 if meta[6] == 'rebuilding' then return { -7 } end
 if fenced(meta[7], ARGV[7]) then return { -8, meta[7] or '' } end
 
@@ -65,8 +77,11 @@ local idemKey = ARGV[5]
 if idemKey ~= '' then
   local earlier = redis.call('GET', KEYS[5])
   if earlier then
-    local id = cjson.decode(earlier).id
-    return { 2, earlier, redis.call('ZSCORE', KEYS[4], id) and 1 or 0 }
+    local record = cjson.decode(earlier)
+    if record.hold then return { -12 } end
+    -- Sold in another bucket: its pending state is there; say pending, so the caller makes sure of it.
+    local elsewhere = record.bucket ~= nil and record.bucket ~= tonumber(meta[10])
+    return { 2, earlier, (elsewhere or redis.call('ZSCORE', KEYS[4], record.id)) and 1 or 0 }
   end
 end
 
@@ -84,15 +99,30 @@ local ids = redis.call('HGET', KEYS[2], userId)
 local count = claim_ids_count(ids)
 if count >= perUserLimit then return { -5, ids } end
 
-if tonumber(meta[5]) <= 0 then return { -6 } end
-
 local seq = (tonumber(meta[8]) or 0) + 1
+if tonumber(meta[5]) <= 0 then
+  if buckets == 1 then return { -6 } end
+  local holdMs = tonumber(ARGV[11])
+  if holdMs <= 0 then return { -10 } end
+  -- The hold counts toward the user's limit here, where the limit is decided, while the unit is sold
+  -- in another bucket; it takes a place in this bucket's sequence so the fence sees the write.
+  local deadline = now + holdMs
+  redis.call('HSET', KEYS[1], 'seq', seq)
+  redis.call('HSET', KEYS[2], userId, claim_ids_append(ids, '~' .. claimId))
+  redis.call('HSET', KEYS[8], claimId, cjson.encode({ userId = userId, ordinal = count + 1, seq = seq,
+    deadline = deadline, idempotencyKey = idemKey ~= '' and idemKey or nil }))
+  if idemKey ~= '' then
+    redis.call('SET', KEYS[5], cjson.encode({ hold = claimId }), 'EX', tonumber(ARGV[6]))
+  end
+  return { 3, count + 1, deadline, seq }
+end
+
 redis.call('HINCRBY', KEYS[1], 'remaining', -1)
 redis.call('HINCRBY', KEYS[1], 'claimed', 1)
 redis.call('HSET', KEYS[1], 'seq', seq)
 redis.call('HSET', KEYS[2], userId, claim_ids_append(ids, claimId))
 local record = claim_record(claimId, ARGV[1], userId, ARGV[4], now, count + 1, seq,
-  idemKey ~= '' and idemKey or nil)
+  idemKey ~= '' and idemKey or nil, buckets > 1 and { bucket = tonumber(meta[10]), buckets = buckets } or nil)
 redis.call('HSET', KEYS[3], claimId, record)
 redis.call('ZADD', KEYS[4], now, claimId)
 if idemKey ~= '' then

@@ -4,8 +4,8 @@
 
   KEYS[1] meta  hash of the campaign
 
-  ARGV[1..6] the definition (includes/definition.lua): perUserLimit, startsAt, endsAt (epoch ms),
-             paused ('0' | '1'), version, name
+  ARGV[1..8] the definition (includes/definition.lua): perUserLimit, startsAt, endsAt (epoch ms),
+             paused ('0' | '1'), version, name, buckets, bucket
 
   Returns 1 when written, 0 when the campaign is not loaded.
 ]]

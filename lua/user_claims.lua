@@ -1,20 +1,25 @@
 --[[
-  user_claims: one user's claims in a campaign: all their claim ids, and the records of those still
-  pending (a claim's record leaves Redis once it is in Postgres). Read-only.
+  user_claims: one user's claims in a campaign, read at their home bucket: all their claim entries, and
+  the records of those this bucket sold that are still pending (a claim's record leaves Redis once it is
+  in Postgres; one sold by another bucket is pending there). Read-only.
 
-  KEYS[1] meta     hash of the campaign (only checked for existence)
+  KEYS[1] meta     hash of the campaign's bucket (its existence and bucket count)
   KEYS[2] users    hash: userId -> that user's claim ids (includes/claim_ids.lua)
   KEYS[3] claims   hash: claimId -> pending claim record (includes/claim_record.lua)
 
   ARGV[1] userId
+  ARGV[2] how many buckets the caller believes the campaign has
 
   Returns
     { -1 }                                 campaign not found
-    { 1, ids, record1, record2, ... }      ids comma-separated ('' for none); the pending records
+    { -11, n }                             the campaign has n buckets: the user's home is elsewhere
+    { 1, ids, record1, record2, ... }      entries comma-separated ('' for none); the pending records
 ]]
 -- @include claim_ids
 
-if redis.call('EXISTS', KEYS[1]) == 0 then return { -1 } end
+local buckets = redis.call('HGET', KEYS[1], 'buckets')
+if not buckets and redis.call('EXISTS', KEYS[1]) == 0 then return { -1 } end
+if (tonumber(buckets) or 1) ~= tonumber(ARGV[2]) then return { -11, tonumber(buckets) or 1 } end
 local ids = redis.call('HGET', KEYS[2], ARGV[1])
 local out = { 1, ids or '' }
 for _, id in ipairs(claim_ids_list(ids)) do

@@ -77,6 +77,11 @@ const schema = z.object({
    * campaign drop it at once, through pub/sub); 0 turns the shortcut off.
    */
   SOLD_OUT_CACHE_MS: int(0, 30_000),
+  /**
+   * A claim whose home bucket is empty is sold by another bucket within this long, or not at all (its
+   * hold at home then lapses; the reconciler resolves holds left past it).
+   */
+  BUCKET_HOLD_MS: int(100, 5_000),
   /** Campaigns with more winners than this are not snapshotted (memory per instance). */
   SOLD_OUT_CACHE_MAX_WINNERS: int(0, 200_000),
   /** A Redis command on the request path that takes longer than this fails (503). */

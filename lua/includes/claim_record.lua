@@ -1,6 +1,10 @@
 -- claim_record: the pending claim record (JSON) stored in the claims hash under its claim id, and under
--- its Idempotency-Key. src/redis/records/claim-record.ts encodes and decodes the same format.
-local function claim_record(id, campaignId, userId, couponCode, claimedAt, ordinal, seq, idempotencyKey)
+-- its Idempotency-Key. src/redis/records/claim-record.ts encodes and decodes the same format. `place`
+-- is nil for a campaign with one bucket, else { bucket, buckets, homeBucket, homeSeq } (the last two
+-- only for a claim sold away from the user's home bucket); nil fields are left out of the JSON.
+local function claim_record(id, campaignId, userId, couponCode, claimedAt, ordinal, seq, idempotencyKey,
+                            place)
+  place = place or {}
   return cjson.encode({
     id = id,
     campaignId = campaignId,
@@ -10,5 +14,9 @@ local function claim_record(id, campaignId, userId, couponCode, claimedAt, ordin
     ordinal = ordinal,
     seq = seq,
     idempotencyKey = idempotencyKey,
+    bucket = place.bucket,
+    buckets = place.buckets,
+    homeBucket = place.homeBucket,
+    homeSeq = place.homeSeq,
   })
 end

@@ -3,6 +3,7 @@ import { type CampaignReader, createCampaignReader } from '../campaign/campaign.
 import { type CampaignRestorer, createCampaignRestorer } from '../campaign/campaign.restore.ts';
 import { type CampaignStock, createCampaignStock } from '../campaign/campaign.stock.ts';
 import { type Acknowledger, createAcknowledger } from '../claim/acknowledge.ts';
+import { createBucketDirectory } from '../claim/bucket-directory.ts';
 import { type ClaimService, createClaimService } from '../claim/claim.service.ts';
 import { createSoldOutCache, type SoldOutCache } from '../claim/sold-out.ts';
 import type { Config } from '../config.ts';
@@ -11,7 +12,7 @@ import { type ChangesRepo, createChangesRepo } from '../db/changes.repo.ts';
 import { type ClaimsRepo, createClaimsRepo } from '../db/claims.repo.ts';
 import type { Database } from '../db/client.ts';
 import { createRunsRepo, type RunsRepo } from '../db/runs.repo.ts';
-import type { Claim } from '../domain/claim.ts';
+import { type Claim, claimPlace } from '../domain/claim.ts';
 import { createPersistProducer, type PersistProducer } from '../queue/persist.queue.ts';
 import { createReconciler, type Reconciler } from '../reconcile/reconciler.ts';
 import { createSubscriber } from '../redis/connections.ts';
@@ -64,26 +65,33 @@ function createRepos(db: Database): Repos {
  * is announced, and every instance drops its snapshot of that campaign (all of them on a resubscribe).
  */
 function soldOutWithAnnouncements(config: Config, log: Logger, clients: Clients) {
+  // Empty-bucket flags are short-lived hints; the snapshot is the long-lived shortcut.
+  const directory = createBucketDirectory({ emptyMs: Math.min(config.SOLD_OUT_CACHE_MS, 1_000) });
   const soldOut = createSoldOutCache({
     redis: clients.router,
     keyPrefix: config.REDIS_PREFIX,
     ttlMs: config.SOLD_OUT_CACHE_MS,
     maxWinners: config.SOLD_OUT_CACHE_MAX_WINNERS,
+    bucketsOf: directory.count,
     log,
   });
+  const forget = (campaignId?: string) => {
+    soldOut.invalidate(campaignId);
+    directory.forget(campaignId);
+  };
   const channel = campaignChangedChannel(config.REDIS_PREFIX);
   const subscriber = createSubscriber(
     clients.subscriberTarget,
     log,
     channel,
-    (campaignId) => soldOut.invalidate(campaignId),
-    () => soldOut.invalidate(),
+    (campaignId) => forget(campaignId),
+    () => forget(),
   );
   const announce = async (campaignId: string) => {
-    soldOut.invalidate(campaignId);
+    forget(campaignId);
     await clients.shared.publish(channel, campaignId);
   };
-  return { soldOut, announce, close: () => subscriber.disconnect() };
+  return { soldOut, directory, announce, close: () => subscriber.disconnect() };
 }
 
 function reconcilerFor(
@@ -103,6 +111,7 @@ function reconcilerFor(
     queue: clients.persistQueue,
     graceMs: config.PENDING_GRACE_MS,
     settleMs: config.REBUILD_SETTLE_MS,
+    holdMs: config.BUCKET_HOLD_MS,
     idempotencyTtlSeconds: config.IDEMPOTENCY_TTL_SECONDS,
     lookbackMs: config.RECONCILE_LOOKBACK_MS,
     log,
@@ -121,8 +130,11 @@ function acknowledgerFor(
 ): Acknowledger {
   // WAIT covers the writes of the connection that made them: one waiter per master's request connection.
   const waits = new Map<RedisNode, ReplicaWait>();
-  const replicaWaitFor = (claim: Claim): ReplicaWait => {
-    const node = clients.router.nodeFor(campaignKeys(config.REDIS_PREFIX, claim.campaignId).meta);
+  const waitOn = (bucket: number, claim: Claim): ReplicaWait => {
+    const { buckets } = claimPlace(claim);
+    const node = clients.router.nodeFor(
+      campaignKeys(config.REDIS_PREFIX, claim.campaignId, bucket, buckets).meta,
+    );
     let wait = waits.get(node);
     if (!wait) {
       wait = createReplicaWait(node.gate.client, {
@@ -136,6 +148,14 @@ function acknowledgerFor(
       waits.set(node, wait);
     }
     return wait;
+  };
+  // A claim sold away from the user's home bucket wrote on two masters: the sale and the user's entry.
+  const replicaWaitFor = (claim: Claim): ReplicaWait => {
+    const { bucket, home } = claimPlace(claim);
+    const sale = waitOn(bucket, claim);
+    if (home === bucket) return sale;
+    const entry = waitOn(home, claim);
+    return { confirm: () => Promise.all([sale.confirm(), entry.confirm()]).then(() => {}) };
   };
   return createAcknowledger({
     mode: config.ACK_DURABILITY,
@@ -157,7 +177,7 @@ export function createServices(config: Config, log: Logger, opts: { dbPoolSize?:
   const { router: redis, db } = clients;
   const keyPrefix = config.REDIS_PREFIX;
   const repos = createRepos(db);
-  const { soldOut, announce, close: unsubscribe } = soldOutWithAnnouncements(config, log, clients);
+  const { soldOut, directory, announce, close: unsubscribe } = soldOutWithAnnouncements(config, log, clients);
   const producer = createPersistProducer({
     queue: clients.persistQueue,
     batchMax: config.ENQUEUE_BATCH_MAX,
@@ -196,6 +216,8 @@ export function createServices(config: Config, log: Logger, opts: { dbPoolSize?:
       acknowledger,
       restoreIfKnown,
       soldOut,
+      directory,
+      holdMs: config.BUCKET_HOLD_MS,
       stored: repos.claims.byIds,
       rate: {
         userPerSecond: config.RATE_LIMIT_PER_SECOND,

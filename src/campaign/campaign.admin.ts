@@ -2,7 +2,7 @@ import type { CampaignsRepo } from '../db/campaigns.repo.ts';
 import type { ChangesRepo } from '../db/changes.repo.ts';
 import type { Database } from '../db/client.ts';
 import { type Campaign, type DefinitionChanges, effectiveChanges } from '../domain/campaign.ts';
-import { campaignKeys } from '../redis/keys.ts';
+import { allBucketKeys } from '../redis/keys.ts';
 import type { RedisRouter } from '../redis/router.ts';
 import { scripts } from '../redis/scripts/index.ts';
 import { AppError } from '../shared/errors.ts';
@@ -70,8 +70,11 @@ function changeDefinition(
       after: audited(after, effective),
       requestId: who.requestId,
     });
-    const keys = campaignKeys(deps.keyPrefix, id);
-    await deps.redis.run(keys.meta, (r) => scripts.setDefinition(r, keys, after));
+    await Promise.all(
+      allBucketKeys(deps.keyPrefix, id, after.buckets).map((keys) =>
+        deps.redis.run(keys.meta, (r) => scripts.setDefinition(r, keys, after)),
+      ),
+    );
     return after;
   });
 }
@@ -94,6 +97,7 @@ export function createCampaignAdmin(deps: CampaignAdminDeps) {
           perUserLimit: input.perUserLimit,
           startsAt: input.startsAt,
           endsAt: input.endsAt,
+          buckets: input.buckets,
         });
         if (!campaign) throw new AppError('campaign_exists', `campaign ${input.id} already exists`);
         await deps.changes.record(tx, {
@@ -104,8 +108,11 @@ export function createCampaignAdmin(deps: CampaignAdminDeps) {
           after: audited(campaign, campaign),
           requestId: who.requestId,
         });
-        const keys = campaignKeys(deps.keyPrefix, campaign.id);
-        await deps.redis.run(keys.meta, (r, runId) => scripts.initCampaign(r, keys, campaign, runId));
+        await Promise.all(
+          allBucketKeys(deps.keyPrefix, campaign.id, campaign.buckets).map((keys) =>
+            deps.redis.run(keys.meta, (r, runId) => scripts.initCampaign(r, keys, campaign, runId)),
+          ),
+        );
         deps.noteCreated(campaign.id);
         return campaign;
       }),

@@ -1,11 +1,19 @@
 import type { Queue } from 'bullmq';
 import type { CampaignsRepo } from '../db/campaigns.repo.ts';
 import type { ClaimsRepo } from '../db/claims.repo.ts';
-import type { Campaign, LiveCampaign } from '../domain/campaign.ts';
-import { campaignKeys } from '../redis/keys.ts';
+import { type Campaign, combineBuckets, type LiveCampaign } from '../domain/campaign.ts';
+import { allBucketKeys, type CampaignKeys, campaignKeys } from '../redis/keys.ts';
 import { decodeMeta, META_FIELDS } from '../redis/records/campaign-meta.ts';
 import type { RedisRouter } from '../redis/router.ts';
 import { AppError, UnavailableError } from '../shared/errors.ts';
+
+export interface BucketStats {
+  bucket: number;
+  totalStock: number;
+  remaining: number;
+  claimed: number;
+  pending: number;
+}
 
 export interface CampaignStats {
   id: string;
@@ -15,6 +23,8 @@ export interface CampaignStats {
   persisted: number;
   pending: number;
   queue: { waiting: number; active: number; delayed: number; failed: number };
+  /** Each bucket's share (one entry for a campaign without buckets). */
+  buckets: BucketStats[];
 }
 
 export interface CampaignReaderDeps {
@@ -32,15 +42,27 @@ export const campaignNotFound = (id: string) =>
 
 /** Reads: the live copy from Redis (public), definitions from Postgres (admin), and the stats. */
 export function createCampaignReader(deps: CampaignReaderDeps) {
-  /** The live copy from Redis; a campaign Postgres has but Redis lost answers 503 while it is restored. */
-  const live = async (id: string): Promise<LiveCampaign> => {
-    const meta = campaignKeys(deps.keyPrefix, id).meta;
-    const values = await deps.redis.run(meta, (r) => r.hmget(meta, ...META_FIELDS));
-    const campaign = decodeMeta(id, values);
-    if (campaign && !campaign.rebuilding) return campaign;
-    if (campaign?.rebuilding || (await deps.restoreIfKnown(id))) throw new UnavailableError('redis');
-    throw campaignNotFound(id);
+  const readMeta = async (keys: CampaignKeys) =>
+    decodeMeta(keys.campaignId, await deps.redis.run(keys.meta, (r) => r.hmget(keys.meta, ...META_FIELDS)));
+
+  /**
+   * Every bucket's live copy from Redis (bucket 0 says how many there are); a campaign Postgres has but
+   * Redis lost (all of it or a bucket) answers 503 while it is restored.
+   */
+  const liveBuckets = async (id: string): Promise<LiveCampaign[]> => {
+    const first = await readMeta(campaignKeys(deps.keyPrefix, id));
+    const rest =
+      first && first.buckets > 1
+        ? await Promise.all(allBucketKeys(deps.keyPrefix, id, first.buckets).slice(1).map(readMeta))
+        : [];
+    const parts = [first, ...rest];
+    if (parts.every((p): p is LiveCampaign => p !== null && !p.rebuilding)) return parts;
+    // Missing in Redis (all of it, or a bucket): Postgres says whether it exists, and a restore starts.
+    if (parts.some((p) => p === null) && !(await deps.restoreIfKnown(id)) && !first) throw campaignNotFound(id);
+    throw new UnavailableError('redis');
   };
+
+  const live = async (id: string): Promise<LiveCampaign> => combineBuckets(await liveBuckets(id));
 
   return {
     live,
@@ -64,11 +86,13 @@ export function createCampaignReader(deps: CampaignReaderDeps) {
     list: (): Promise<Campaign[]> => deps.campaigns.list(),
 
     async stats(id: string): Promise<CampaignStats> {
-      const c = await live(id);
+      const parts = await liveBuckets(id);
+      const c = combineBuckets(parts);
       const keys = campaignKeys(deps.keyPrefix, id);
-      const [persisted, pending, counts] = await Promise.all([
+      const bucketKeys = allBucketKeys(deps.keyPrefix, id, c.buckets);
+      const [persisted, pendings, counts] = await Promise.all([
         deps.claims.countByCampaign(id),
-        deps.redis.run(keys.meta, (r) => r.zcard(keys.pending)),
+        Promise.all(bucketKeys.map((k) => deps.redis.run(k.meta, (r) => r.zcard(k.pending)))),
         // Bounded like every request-path call (the queue lives on its own connection).
         deps.redis.run(keys.meta, () => deps.queue.getJobCounts('waiting', 'active', 'delayed', 'failed')),
       ]);
@@ -78,7 +102,14 @@ export function createCampaignReader(deps: CampaignReaderDeps) {
         remaining: c.remaining,
         claimed: c.claimed,
         persisted,
-        pending,
+        pending: pendings.reduce((a, b) => a + b, 0),
+        buckets: parts.map((p, bucket) => ({
+          bucket,
+          totalStock: p.totalStock,
+          remaining: p.remaining,
+          claimed: p.claimed,
+          pending: pendings[bucket] ?? 0,
+        })),
         queue: {
           waiting: counts.waiting ?? 0,
           active: counts.active ?? 0,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_BUCKETS } from '../domain/buckets.ts';
 import { CAMPAIGN_ID, CAMPAIGN_ID_RULE } from '../domain/campaign.ts';
 import { isSafeText, SAFE_TEXT_RULE } from '../domain/identity.ts';
 
@@ -27,6 +28,8 @@ export const createCampaignBody = z
     perUserLimit: z.number().int().min(1).max(1_000).default(1),
     startsAt: instant,
     endsAt: instant,
+    /** Stock buckets, each under a hash tag of its own (spread over a cluster's masters). */
+    buckets: z.number().int().min(1).max(MAX_BUCKETS).default(1),
   })
   .refine((b) => b.endsAt > b.startsAt, { message: 'endsAt must be after startsAt', path: ['endsAt'] });
 

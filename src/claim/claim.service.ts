@@ -1,9 +1,14 @@
+import { homeBucket } from '../domain/buckets.ts';
 import type { Claim, ClaimOutcome } from '../domain/claim.ts';
 import { campaignKeys } from '../redis/keys.ts';
 import type { RedisRouter } from '../redis/router.ts';
+import type { ClaimScriptResult } from '../redis/scripts/claim.ts';
 import { scripts } from '../redis/scripts/index.ts';
 import { couponCode, uuidv7 } from '../shared/ids.ts';
 import type { Acknowledger } from './acknowledge.ts';
+import type { BucketDirectory } from './bucket-directory.ts';
+import { claimElsewhere, type FallThroughResult } from './fall-through.ts';
+import { listClaims } from './list-claims.ts';
 import type { SoldOutCache } from './sold-out.ts';
 
 export interface ClaimServiceDeps {
@@ -23,6 +28,10 @@ export interface ClaimServiceDeps {
   stored: (ids: string[]) => Promise<Claim[]>;
   /** Attempts per second a user, and a client address, may make on one campaign, counted in Redis. */
   rate?: { userPerSecond: number; addressPerSecond: number };
+  /** How many buckets each campaign has, and which were found empty lately. */
+  directory: BucketDirectory;
+  /** How long a hold at a user's empty home bucket waits for another bucket to sell the claim. */
+  holdMs: number;
 }
 
 export interface ClaimRequest {
@@ -33,52 +42,84 @@ export interface ClaimRequest {
   clientAddress?: string | undefined;
 }
 
-export interface ListedClaim {
-  claim: Claim;
-  pending: boolean;
-}
+export type { ListedClaim } from './list-claims.ts';
 
 const REBUILDING = { kind: 'rebuilding' } as const;
 
 export function createClaimService(deps: ClaimServiceDeps) {
+  /** Runs lua/claim.lua at the user's home bucket of a campaign believed to have `buckets`. */
+  const atHome = (req: ClaimRequest, ids: { id: string; code: string }, buckets: number, holdMs: number) => {
+    const keys = campaignKeys(deps.keyPrefix, req.campaignId, homeBucket(req.userId, buckets), buckets);
+    return deps.redis.run(keys.meta, (r, runId) =>
+      scripts.claim(r, keys, {
+        campaignId: req.campaignId,
+        userId: req.userId,
+        claimId: ids.id,
+        couponCode: ids.code,
+        idempotencyKey: req.idempotencyKey,
+        idempotencyTtlSeconds: deps.idempotencyTtlSeconds,
+        runId,
+        holdMs,
+        ...(deps.rate ? { rate: { ...deps.rate, address: req.clientAddress } } : {}),
+      }),
+    );
+  };
+
+  /** Decides the claim at the user's home bucket, and in the others when it is empty. */
+  const decide = async (req: ClaimRequest, ids: { id: string; code: string }): Promise<FallThroughResult> => {
+    let buckets = deps.directory.count(req.campaignId);
+    let result: ClaimScriptResult = await atHome(req, ids, buckets, 0);
+    if (result.kind === 'wrong_buckets') {
+      // First claim this instance sends to a campaign with buckets: its home is elsewhere.
+      buckets = result.buckets;
+      deps.directory.learn(req.campaignId, buckets);
+      result = await atHome(req, ids, buckets, 0);
+    }
+    if (result.kind !== 'home_empty') return result;
+    return claimElsewhere(deps, {
+      campaignId: req.campaignId,
+      userId: req.userId,
+      claimId: ids.id,
+      couponCode: ids.code,
+      idempotencyKey: req.idempotencyKey,
+      buckets,
+      atHome: (holdMs) => atHome(req, ids, buckets, holdMs),
+    });
+  };
+
   return {
-    /** One round trip to Redis decides the claim; an accepted claim is then acknowledged and queued. */
+    /**
+     * One round trip to Redis decides the claim (three more when the user's home bucket is empty and
+     * another bucket sells it); an accepted claim is then acknowledged and queued.
+     */
     async claim(req: ClaimRequest): Promise<ClaimOutcome> {
       // A replay needs the stored claim, so only requests without an Idempotency-Key take the shortcut.
       if (!req.idempotencyKey) {
         const known = deps.soldOut?.check(req.campaignId, req.userId);
         if (known) return known;
       }
-      const keys = campaignKeys(deps.keyPrefix, req.campaignId);
-      const id = uuidv7();
-      const code = couponCode();
-      const result = await deps.redis.run(keys.meta, (r, runId) =>
-        scripts.claim(r, keys, {
-          campaignId: req.campaignId,
-          userId: req.userId,
-          claimId: id,
-          couponCode: code,
-          idempotencyKey: req.idempotencyKey,
-          idempotencyTtlSeconds: deps.idempotencyTtlSeconds,
-          runId,
-          ...(deps.rate ? { rate: { ...deps.rate, address: req.clientAddress } } : {}),
-        }),
-      );
+      const ids = { id: uuidv7(), code: couponCode() };
+      const result = await decide(req, ids);
       switch (result.kind) {
         case 'claimed': {
+          const buckets = deps.directory.count(req.campaignId);
           const claim: Claim = {
-            id,
+            id: ids.id,
             campaignId: req.campaignId,
             userId: req.userId,
-            couponCode: code,
+            couponCode: ids.code,
             claimedAt: result.claimedAt,
             ordinal: result.ordinal,
             seq: result.seq,
             ...(req.idempotencyKey ? { idempotencyKey: req.idempotencyKey } : {}),
+            ...(buckets > 1 ? { bucket: homeBucket(req.userId, buckets), buckets } : {}),
           };
           await deps.acknowledger.acknowledge(claim);
           return { kind: 'claimed', claim };
         }
+        case 'sold':
+          await deps.acknowledger.acknowledge(result.claim);
+          return { kind: 'claimed', claim: result.claim };
         case 'replayed':
           // Still pending: its first answer may have been lost with its enqueue (a frozen Redis); the
           // replay makes sure it is durable and on its way, exactly as a fresh claim would be.
@@ -95,6 +136,13 @@ export function createClaimService(deps: ClaimServiceDeps) {
           // under way; a crashed rebuild leaves its marker behind.
           await deps.restoreIfKnown(req.campaignId);
           return REBUILDING;
+        case 'hold_in_flight':
+        case 'held':
+        case 'home_empty':
+        case 'wrong_buckets':
+          // The Idempotency-Key's claim is being sold in another bucket (or the campaign's buckets moved
+          // under a stale instance): its outcome is not known yet; the replay will tell.
+          return REBUILDING;
         default:
           return result;
       }
@@ -104,18 +152,7 @@ export function createClaimService(deps: ClaimServiceDeps) {
      * The user's claims in a campaign, oldest first: the pending ones from Redis, the others from
      * Postgres; null when the campaign is unknown.
      */
-    async listMine(campaignId: string, userId: string): Promise<ListedClaim[] | 'rebuilding' | null> {
-      const keys = campaignKeys(deps.keyPrefix, campaignId);
-      const listed = await deps.redis.run(keys.meta, (r) => scripts.userClaims(r, keys, userId));
-      if (listed === null) return (await deps.restoreIfKnown(campaignId)) ? 'rebuilding' : null;
-      const pendingIds = new Set(listed.pending.map((c) => c.id));
-      const rest = listed.ids.filter((id) => !pendingIds.has(id));
-      const stored = rest.length > 0 ? await deps.stored(rest) : [];
-      return [
-        ...listed.pending.map((claim) => ({ claim, pending: true })),
-        ...stored.map((claim) => ({ claim, pending: false })),
-      ].sort((a, b) => a.claim.ordinal - b.claim.ordinal);
-    },
+    listMine: (campaignId: string, userId: string) => listClaims(deps, campaignId, userId),
   };
 }
 

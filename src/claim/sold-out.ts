@@ -1,18 +1,50 @@
 import type { ClaimOutcome } from '../domain/claim.ts';
-import { campaignKeys } from '../redis/keys.ts';
+import { allBucketKeys, type CampaignKeys } from '../redis/keys.ts';
+import { parseClaimIds } from '../redis/records/claim-ids.ts';
 import type { RedisRouter } from '../redis/router.ts';
 import { scripts } from '../redis/scripts/index.ts';
-import type { SoldOutSnapshot } from '../redis/scripts/reads.ts';
+import type { SoldOutState } from '../redis/scripts/reads.ts';
 import type { Logger } from '../shared/logger.ts';
 
-interface Snapshot extends SoldOutSnapshot {
+interface Snapshot {
+  startsAt: number;
+  endsAt: number;
+  paused: boolean;
+  perUserLimit: number;
+  /** userId -> that winner's claim ids */
+  winners: Map<string, string[]>;
   until: number;
 }
 
+const SCAN_COUNT = 1_000;
+
+/** A bucket's winners, in short HSCAN steps. */
+async function scanWinners(redis: RedisRouter, keys: CampaignKeys, into: Map<string, string[]>) {
+  let cursor = '0';
+  do {
+    const [next, fields] = await redis.run(keys.meta, (r) =>
+      r.hscan(keys.users, cursor, 'COUNT', SCAN_COUNT),
+    );
+    cursor = next;
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      const ids = parseClaimIds(fields[i + 1]);
+      if (ids.length > 0) into.set(fields[i]!, ids);
+    }
+  } while (cursor !== '0');
+}
+
+/** The same final state twice (before and after the scan): nothing was sold and nothing held between. */
+const unchanged = (before: (SoldOutState | null)[], after: (SoldOutState | null)[]) =>
+  before.every(
+    (b, i) => b !== null && b.holds === 0 && after[i]?.claimed === b.claimed && after[i]?.holds === 0,
+  );
+
 /**
  * Most of a flash sale's traffic arrives after the last coupon is gone. Once an instance learns that a
- * campaign is sold out, it loads the campaign's final state in one read (window, pause flag, limit, and
- * every winner with their claim ids) and answers further claims itself, with the same precedence as
+ * campaign is sold out, it loads the campaign's final state (window, pause flag, limit, and every winner
+ * with their claim ids, from every bucket: one short read per bucket, then the winners in HSCAN steps,
+ * then the short read again to make sure nothing was sold or held meanwhile) and answers further claims
+ * itself, with the same precedence as
  * lua/claim.lua: ended, then paused, then 409 already_claimed (listing the user's claim ids) for a
  * winner, then 410 sold_out. Requests with an Idempotency-Key still go to Redis for their replay.
  *
@@ -31,6 +63,8 @@ export function createSoldOutCache(deps: {
   keyPrefix: string;
   ttlMs: number;
   maxWinners: number;
+  /** How many buckets a campaign has. */
+  bucketsOf: (campaignId: string) => number;
   log: Logger;
   now?: () => number;
 }): SoldOutCache {
@@ -40,13 +74,20 @@ export function createSoldOutCache(deps: {
   // Bumped by every invalidation: a snapshot read before one is not installed after it.
   let generation = 0;
 
+  const states = (buckets: CampaignKeys[]) =>
+    Promise.all(buckets.map((keys) => deps.redis.run(keys.meta, (r) => scripts.soldOutState(r, keys))));
+
   const load = async (campaignId: string, gen: number) => {
-    const keys = campaignKeys(deps.keyPrefix, campaignId);
-    const snapshot = await deps.redis.run(keys.meta, (r) =>
-      scripts.soldOutSnapshot(r, keys, deps.maxWinners),
-    );
-    if (snapshot === null || gen !== generation) return;
-    snapshots.set(campaignId, { ...snapshot, until: now() + deps.ttlMs });
+    const buckets = allBucketKeys(deps.keyPrefix, campaignId, deps.bucketsOf(campaignId));
+    const before = await states(buckets);
+    const first = before[0];
+    if (!first || before.some((s) => s === null || s.holds > 0)) return;
+    if (before.reduce((n, s) => n + (s?.winners ?? 0), 0) > deps.maxWinners) return;
+    const winners = new Map<string, string[]>();
+    for (const keys of buckets) await scanWinners(deps.redis, keys, winners);
+    if (!unchanged(before, await states(buckets)) || gen !== generation) return;
+    const { startsAt, endsAt, paused, perUserLimit } = first;
+    snapshots.set(campaignId, { startsAt, endsAt, paused, perUserLimit, winners, until: now() + deps.ttlMs });
   };
 
   return {

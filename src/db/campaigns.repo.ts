@@ -13,6 +13,7 @@ const toCampaign = (row: CampaignRow): Campaign => ({
   endsAt: row.endsAt,
   paused: row.paused,
   version: row.version,
+  buckets: row.buckets,
   createdAt: row.createdAt,
   updatedAt: row.updatedAt,
 });
@@ -28,7 +29,7 @@ const mustExist =
 
 export type NewCampaign = Pick<
   Campaign,
-  'id' | 'name' | 'totalStock' | 'perUserLimit' | 'startsAt' | 'endsAt'
+  'id' | 'name' | 'totalStock' | 'perUserLimit' | 'startsAt' | 'endsAt' | 'buckets'
 >;
 
 export function createCampaignsRepo(db: Executor) {

@@ -1,4 +1,5 @@
-import { desc, eq, inArray } from 'drizzle-orm';
+import { desc, eq, inArray, sql } from 'drizzle-orm';
+import { bucketShare } from '../domain/buckets.ts';
 import type { StockEntry } from '../domain/stock.ts';
 import type { Executor } from './client.ts';
 import { guarded } from './outage.ts';
@@ -48,10 +49,35 @@ export function createChangesRepo(db: Executor) {
           remainingAfter: entry.remainingAfter,
           appliedAt: new Date(entry.at),
           recordedBy,
+          bucket: entry.bucket ?? 0,
+          adjustmentId: entry.group ?? entry.id,
         })
         .onConflictDoNothing()
         .returning({ id: stockAdjustments.id });
       return rows.length === 1;
+    },
+
+    /**
+     * Each bucket's total stock as Postgres records it: its share of the stock the campaign was created
+     * with, plus the changes recorded for it.
+     */
+    async bucketTotals(
+      tx: Executor,
+      campaignId: string,
+      totalStock: number,
+      buckets: number,
+    ): Promise<number[]> {
+      const rows = await tx
+        .select({ bucket: stockAdjustments.bucket, delta: sql<number>`sum(${stockAdjustments.delta})::int` })
+        .from(stockAdjustments)
+        .where(eq(stockAdjustments.campaignId, campaignId))
+        .groupBy(stockAdjustments.bucket);
+      const changed = new Map(rows.map((r) => [r.bucket, Number(r.delta)]));
+      const initial = totalStock - rows.reduce((n, r) => n + Number(r.delta), 0);
+      return Array.from(
+        { length: buckets },
+        (_, b) => bucketShare(initial, buckets, b) + (changed.get(b) ?? 0),
+      );
     },
 
     /** Which of these adjustment ids Postgres has recorded. */

@@ -29,6 +29,8 @@ export const campaigns = pgTable(
     endsAt: ts('ends_at').notNull(),
     paused: boolean('paused').notNull().default(false),
     version: integer('version').notNull().default(1),
+    /** Stock buckets (each under a hash tag of its own in Redis), fixed at creation. */
+    buckets: smallint('buckets').notNull().default(1),
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
@@ -36,6 +38,7 @@ export const campaigns = pgTable(
     check('campaigns_total_stock_nonnegative', sql`${t.totalStock} >= 0`),
     check('campaigns_per_user_limit_positive', sql`${t.perUserLimit} >= 1`),
     check('campaigns_window_ordered', sql`${t.endsAt} > ${t.startsAt}`),
+    check('campaigns_buckets_range', sql`${t.buckets} between 1 and 64`),
   ],
 );
 
@@ -60,11 +63,20 @@ export const claims = pgTable(
     bucket: smallint('bucket').notNull().default(0),
     /** The claim's place in its bucket's sequence in Redis: unique, and the fence's watermark. */
     seq: bigint('seq', { mode: 'number' }),
+    /**
+     * Sold from another bucket than the user's home (it was empty): the home bucket and the place of the
+     * hold in its sequence, the home's fence watermark. Null when the home bucket sold it.
+     */
+    homeBucket: smallint('home_bucket'),
+    homeSeq: bigint('home_seq', { mode: 'number' }),
   },
   (t) => [
     uniqueIndex('claims_coupon_code_uq').on(t.couponCode),
     uniqueIndex('claims_campaign_user_ordinal_uq').on(t.campaignId, t.userId, t.ordinal),
     uniqueIndex('claims_campaign_bucket_seq_uq').on(t.campaignId, t.bucket, t.seq),
+    index('claims_campaign_home_seq_idx')
+      .on(t.campaignId, t.homeBucket, t.homeSeq)
+      .where(sql`${t.homeBucket} is not null`),
     check('claims_ordinal_positive', sql`${t.ordinal} >= 1`),
   ],
 );
@@ -121,6 +133,10 @@ export const stockAdjustments = pgTable(
     totalBefore: integer('total_before').notNull(),
     totalAfter: integer('total_after').notNull(),
     remainingAfter: integer('remaining_after').notNull(),
+    /** The bucket it changed (a change spread over buckets is one row per bucket). */
+    bucket: smallint('bucket').notNull().default(0),
+    /** The operator's adjustment this row is part of (its own id when it is the whole of it). */
+    adjustmentId: uuid('adjustment_id'),
     appliedAt: ts('applied_at').notNull(),
     recordedAt: ts('recorded_at').notNull().defaultNow(),
     recordedBy: text('recorded_by').notNull().default('api'),

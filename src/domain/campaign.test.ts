@@ -27,6 +27,7 @@ describe('effectiveChanges', () => {
       endsAt: new Date('2030-01-02T00:00:00Z'),
       paused: false,
       version: 1,
+      buckets: 1,
       createdAt: at,
       updatedAt: at,
     };

@@ -13,6 +13,8 @@ export interface Campaign {
   endsAt: Date;
   paused: boolean;
   version: number;
+  /** Stock buckets (1 to 64), fixed at creation. */
+  buckets: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -20,7 +22,7 @@ export interface Campaign {
 /** What Redis needs of a definition to decide claims. */
 export type CampaignDefinition = Pick<
   Campaign,
-  'id' | 'name' | 'totalStock' | 'perUserLimit' | 'startsAt' | 'endsAt' | 'paused' | 'version'
+  'id' | 'name' | 'totalStock' | 'perUserLimit' | 'startsAt' | 'endsAt' | 'paused' | 'version' | 'buckets'
 >;
 
 /** The fields an operator may edit in place (stock has its own operation). */
@@ -43,6 +45,25 @@ export interface LiveCampaign {
   run: string;
   /** Claims ever made on it in Redis: the sequence's high-water mark. */
   seq: number;
+  /** How many buckets the campaign has (this is one of them, or the sum of them all). */
+  buckets: number;
+}
+
+/**
+ * A campaign with several buckets as one: the definition of the first, the stock and counters of all
+ * (rebuilding while any is). The sequence is per bucket and has no sum.
+ */
+export function combineBuckets(parts: readonly LiveCampaign[]): LiveCampaign {
+  const [first] = parts;
+  if (!first) throw new Error('a campaign has at least one bucket');
+  const sum = (f: 'totalStock' | 'remaining' | 'claimed') => parts.reduce((n, p) => n + p[f], 0);
+  return {
+    ...first,
+    totalStock: sum('totalStock'),
+    remaining: sum('remaining'),
+    claimed: sum('claimed'),
+    rebuilding: parts.some((p) => p.rebuilding),
+  };
 }
 
 export type CampaignState = 'scheduled' | 'active' | 'paused' | 'sold_out' | 'ended';

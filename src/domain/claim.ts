@@ -11,8 +11,23 @@ export const claimSchema = z.object({
   /** The claim's place in its campaign's sequence in Redis: unique, and the fence's watermark. */
   seq: z.number().int().positive(),
   idempotencyKey: z.string().optional(),
+  /** The bucket that sold it and how many the campaign has (absent: bucket 0 of 1). */
+  bucket: z.number().int().min(0).max(63).optional(),
+  buckets: z.number().int().min(1).max(64).optional(),
+  /**
+   * Sold from another bucket than the user's home (which was empty): the home bucket, and the place in
+   * its sequence of the hold that kept the user's limit there (the home's fence watermark).
+   */
+  homeBucket: z.number().int().min(0).max(63).optional(),
+  homeSeq: z.number().int().positive().optional(),
 });
 export type Claim = z.infer<typeof claimSchema>;
+
+/** Where a claim lives: the bucket that sold it, of how many, and the user's home bucket. */
+export function claimPlace(c: Claim): { bucket: number; buckets: number; home: number } {
+  const bucket = c.bucket ?? 0;
+  return { bucket, buckets: c.buckets ?? 1, home: c.homeBucket ?? bucket };
+}
 
 export type ClaimStatus = 'pending' | 'persisted';
 

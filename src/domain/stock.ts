@@ -7,4 +7,7 @@ export interface StockEntry {
   totalBefore: number;
   totalAfter: number;
   remainingAfter: number;
+  /** Part of an operator's change spread over buckets: that change's id, and the bucket (totals are its). */
+  group?: string;
+  bucket?: number;
 }

@@ -26,6 +26,8 @@ export interface ReconcilerDeps {
   graceMs: number;
   /** Pause between holding claims off and reading the queue during a rebuild. */
   settleMs: number;
+  /** How long a hold at a user's home bucket may wait for another bucket (BUCKET_HOLD_MS). */
+  holdMs: number;
   idempotencyTtlSeconds: number;
   /** Scheduled runs look at campaigns that have not ended, or ended within this window. */
   lookbackMs: number;
@@ -38,13 +40,19 @@ export interface ReconcilerDeps {
 export type Repairs = CampaignReport['repairs'];
 
 /**
- * One campaign's pass: what every step reads (the campaign as Postgres holds it, inside the pass'
- * transaction, and what Redis held when the pass began) and where it puts what it repaired and found.
+ * One campaign's pass over one of its buckets (a campaign without buckets has one): what every step
+ * reads (the campaign as Postgres holds it, inside the pass' transaction, and what Redis held when the
+ * pass began) and where it puts what it repaired and found (shared by the campaign's buckets).
  */
 export interface PassContext {
   readonly deps: ReconcilerDeps & { now: () => number };
   readonly id: string;
+  /** The bucket's keys (keys.bucket of keys.buckets). */
   readonly keys: CampaignKeys;
+  /** Every bucket's keys, for what reaches across them (holds, the rebuild of a user's entries). */
+  readonly allKeys: readonly CampaignKeys[];
+  /** This bucket's total stock as Postgres records it (set once its journal is recorded, step 3). */
+  bucketTotal: number;
   readonly tx: Tx;
   /**
    * The background connection of the master serving the campaign, so the reconciler's reads never queue
@@ -77,5 +85,6 @@ export function emptyRepairs(): Repairs {
     markedPersisted: 0,
     requeued: 0,
     verifiedRun: false,
+    holdsResolved: 0,
   };
 }

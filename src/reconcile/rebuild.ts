@@ -2,10 +2,10 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ClaimsRepo } from '../db/claims.repo.ts';
 import type { CampaignDefinition } from '../domain/campaign.ts';
-import type { Claim } from '../domain/claim.ts';
+import { type Claim, claimPlace } from '../domain/claim.ts';
 import { type PersistJob, persistJobSchema } from '../queue/persist.queue.ts';
-import { type CampaignKeys, campaignKeys } from '../redis/keys.ts';
-import { joinClaimIds } from '../redis/records/claim-ids.ts';
+import type { CampaignKeys } from '../redis/keys.ts';
+import { joinClaimEntries } from '../redis/records/claim-ids.ts';
 import { decodeClaimRecord, encodeClaimRecord } from '../redis/records/claim-record.ts';
 import { scripts } from '../redis/scripts/index.ts';
 import type { ServerRun } from '../redis/server-run.ts';
@@ -21,7 +21,16 @@ export interface RebuildDeps {
   log: Logger;
   /** How long to let enqueues already under way land in the queue before reading it. */
   settleMs: number;
+  /** Longest a hold waits for another bucket (with buckets, the settle pause lasts at least this). */
+  holdMs: number;
   now: () => number;
+}
+
+/** The bucket to rebuild, its total stock as Postgres records it, and the pending records of the others. */
+export interface RebuildTarget {
+  keys: CampaignKeys;
+  totalStock: number;
+  elsewhere: () => Promise<Claim[]>;
 }
 
 export interface RebuildResult {
@@ -76,8 +85,9 @@ function keepOnePerSlot(all: Claim[], persistedIds: Set<string>): { kept: Claim[
 }
 
 /**
- * Writes what the gate needs, in chunks: the users hash for every kept claim, and the records, pending
- * entries and idempotency keys of those not yet in Postgres.
+ * Writes what the gate needs, in chunks: the users hash (users homed in this bucket, with every claim of
+ * theirs, whichever bucket sold it), and the records, pending entries and idempotency keys of those not
+ * yet in Postgres (records and pending entries only for claims this bucket sold).
  */
 async function writeClaims(
   deps: RebuildDeps,
@@ -87,14 +97,23 @@ async function writeClaims(
   queuedIds: Set<string>,
 ): Promise<void> {
   const { redis } = deps;
-  await redis.unlink(keys.users, keys.claims, keys.pending, keys.refused);
+  await redis.unlink(keys.users, keys.claims, keys.pending, keys.refused, keys.holds);
   const now = deps.now();
   const users = new Map<string, Claim[]>();
   for (let i = 0; i < kept.length; i += CHUNK) {
     const pipe = redis.pipeline();
     for (const c of kept.slice(i, i + CHUNK)) {
       const record = encodeClaimRecord(c);
-      if (!persistedIds.has(c.id)) {
+      const place = claimPlace(c);
+      if (place.home !== keys.bucket) {
+        // Sold here for a user homed elsewhere: only its record, while pending.
+        if (!persistedIds.has(c.id)) {
+          pipe.hset(keys.claims, c.id, record);
+          pipe.zadd(keys.pending, queuedIds.has(c.id) ? now : c.claimedAt, c.id);
+        }
+        continue;
+      }
+      if (!persistedIds.has(c.id) && place.bucket === keys.bucket) {
         pipe.hset(keys.claims, c.id, record);
         // Queued ones are in flight (scored now, so the reconciler leaves them to their job); survivors
         // may have lost their job (scored at their claim time).
@@ -112,7 +131,16 @@ async function writeClaims(
   for (let i = 0; i < entries.length; i += CHUNK) {
     const fields: string[] = [];
     for (const [user, list] of entries.slice(i, i + CHUNK)) {
-      fields.push(user, joinClaimIds(list.sort((a, b) => a.ordinal - b.ordinal).map((c) => c.id)));
+      const sorted = list.sort((a, b) => a.ordinal - b.ordinal);
+      fields.push(
+        user,
+        joinClaimEntries(
+          sorted.map((c) => {
+            const { bucket } = claimPlace(c);
+            return bucket === keys.bucket ? { id: c.id } : { id: c.id, bucket };
+          }),
+        ),
+      );
     }
     await redis.hset(keys.users, ...fields);
   }
@@ -125,21 +153,34 @@ async function writeClaims(
  * records survived in Redis. Leaving out the queued ones would let the campaign sell their coupons a
  * second time once they reach Postgres. The caller holds the campaign's reconcile lock and its row.
  */
-export async function rebuildCampaign(deps: RebuildDeps, def: CampaignDefinition): Promise<RebuildResult> {
+export async function rebuildCampaign(
+  deps: RebuildDeps,
+  def: CampaignDefinition,
+  target: RebuildTarget,
+): Promise<RebuildResult> {
   const { redis } = deps;
-  const keys = campaignKeys(deps.keyPrefix, def.id);
+  const { keys } = target;
+  // Which claims this bucket holds something of: those it sold, and those of users homed here.
+  const mine = (c: Claim) => {
+    const place = claimPlace(c);
+    return place.bucket === keys.bucket || place.home === keys.bucket;
+  };
   // The run the rebuild works on: should the server restart meanwhile, the stamp at the end names the old
   // run, and the campaign stays fenced instead of selling from half-written state.
   const runId = await deps.serverRun.known();
   const before = Number((await redis.hget(keys.meta, 'seq')) ?? 0);
   await scripts.beginRebuild(redis, keys, deps.now());
-  deps.log.info('rebuild: claims held off', { campaignId: def.id });
-  await new Promise((r) => setTimeout(r, deps.settleMs));
+  deps.log.info('rebuild: claims held off', { campaignId: def.id, bucket: keys.bucket });
+  // With buckets, a hold placed here before the hold-off may still be sold by another bucket until its
+  // deadline: wait past it, so that sale is among the claims gathered.
+  const settle = keys.buckets > 1 ? Math.max(deps.settleMs, deps.holdMs + 1_000) : deps.settleMs;
+  await new Promise((r) => setTimeout(r, settle));
 
-  const [persisted, queued, surviving] = await Promise.all([
-    deps.claims.allForCampaign(def.id),
-    queuedClaims(deps.queue, def.id),
+  const [persisted, queued, surviving, elsewhere] = await Promise.all([
+    deps.claims.allForCampaign(def.id).then((all) => all.filter(mine)),
+    queuedClaims(deps.queue, def.id).then((all) => all.filter(mine)),
     redis.hvals(keys.claims),
+    keys.buckets > 1 ? target.elsewhere().then((all) => all.filter(mine)) : Promise.resolve([]),
   ]);
   deps.log.info('rebuild: claims gathered', {
     campaignId: def.id,
@@ -159,17 +200,28 @@ export async function rebuildCampaign(deps: RebuildDeps, def: CampaignDefinition
   for (const c of persisted) add(c, 'fromPostgres');
   for (const c of queued) add(c, 'fromQueue');
   for (const raw of surviving) add(decodeClaimRecord(raw), 'fromRedis');
+  for (const c of elsewhere) add(c, 'fromRedis');
 
   const { kept, dropped } = keepOnePerSlot([...byId.values()], persistedIds);
   await writeClaims(deps, keys, kept, persistedIds, queuedIds);
-  const seq = kept.reduce((max, c) => Math.max(max, c.seq), before) + SEQ_GAP;
+  const soldHere = kept.filter((c) => claimPlace(c).bucket === keys.bucket);
+  // Above the sales this bucket made and the holds it placed for sales elsewhere.
+  const highest = kept.reduce((max, c) => {
+    const place = claimPlace(c);
+    const own = place.bucket === keys.bucket ? c.seq : 0;
+    const hold = place.home === keys.bucket && place.bucket !== keys.bucket ? (c.homeSeq ?? 0) : 0;
+    return Math.max(max, own, hold);
+  }, before);
+  const seq = highest + SEQ_GAP;
   const { claimed, remaining } = await scripts.finishRebuild(redis, keys, def, {
-    claimed: kept.length,
+    totalStock: target.totalStock,
+    claimed: soldHere.length,
     seq,
     runId,
   });
   deps.log.info('rebuild: campaign open again', {
     campaignId: def.id,
+    bucket: keys.bucket,
     claimed,
     remaining,
     dropped: dropped.length,

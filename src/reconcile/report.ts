@@ -17,6 +17,7 @@ export type Invariant =
   | 'stock'
   | 'refused'
   | 'ledger'
+  | 'holds'
   | 'error';
 
 export interface Violation {
@@ -30,8 +31,10 @@ export interface Violation {
 export interface CampaignReport {
   campaignId: string;
   durationMs: number;
-  /** Live counters in Redis after the run. */
+  /** Live counters in Redis after the run (summed over the buckets: each one's in `buckets`). */
   redis: { totalStock: number; remaining: number; claimed: number; claimRecords: number; pending: number };
+  /** Per bucket, for a campaign with several. */
+  buckets?: { bucket: number; totalStock: number; remaining: number; claimed: number; pending: number }[];
   /** The ledger in Postgres after the run. */
   postgres: { totalStock: number; persisted: number };
   repairs: {
@@ -52,6 +55,11 @@ export interface CampaignReport {
      * Postgres and found complete: it sells again on the new run without a rebuild.
      */
     verifiedRun: boolean;
+    /**
+     * Holds at users' home buckets left past their deadline (an instance died between the steps of a sale
+     * from another bucket): confirmed when that bucket sold the claim, released when none did.
+     */
+    holdsResolved: number;
   };
   violations: Violation[];
   /** Persisted equals claimed and nothing is pending (I6); false while claims are in flight. */

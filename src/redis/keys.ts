@@ -1,8 +1,16 @@
+import { hashSlot, SLOTS } from './slot.ts';
+
 /**
  * Every Redis key name is built here. All keys of one campaign share the hash tag `{c:<id>}`, so each
- * script touches a single slot and the layout runs unchanged on Redis Cluster.
+ * script touches a single slot and the layout runs unchanged on Redis Cluster. A campaign with several
+ * stock buckets has one such key set per bucket: bucket 0 under `{c:<id>}`, bucket b under a tag of its
+ * own (see bucketTag), each a complete campaign shard that the same scripts run on.
  */
 export interface CampaignKeys {
+  readonly campaignId: string;
+  /** Which bucket of the campaign these keys belong to, and of how many. */
+  readonly bucket: number;
+  readonly buckets: number;
   /** hash: definition (name, totalStock, perUserLimit, startsAt, endsAt, paused, version) and counters (remaining, claimed) */
   readonly meta: string;
   /** hash: userId -> comma-separated ids of that user's claims */
@@ -13,10 +21,14 @@ export interface CampaignKeys {
   readonly pending: string;
   /** hash: stock adjustment id -> journal entry (JSON) of a stock change applied in Redis */
   readonly journal: string;
+  /** hash (bucket 0): operator adjustment id -> how a change is spread over the buckets (JSON) */
+  readonly stockPlans: string;
   /** hash: claimId -> why Postgres refused to store it (reported by the reconciler) */
   readonly refused: string;
   /** hash: the reconciler's bookkeeping (where its incremental scans continue) */
   readonly reconcile: string;
+  /** hash: claimId -> hold (JSON) of a claim being sold from another bucket for a user homed here */
+  readonly holds: string;
   /** string key holding the claim record an Idempotency-Key of a user produced */
   idem(userId: string, key: string): string;
   /** hash: a user's sliding window of claim attempts on this campaign (rate limit) */
@@ -29,31 +41,61 @@ export function campaignTag(campaignId: string): string {
   return `{c:${campaignId}}`;
 }
 
+/**
+ * Bucket b's hash tag (b >= 1): `{c:<id>/<b>.<salt>}` with the first salt that puts it in the b-th of
+ * n equal arcs of the slot ring, counted from bucket 0's slot. Clusters split the slots into contiguous
+ * ranges, so buckets on evenly spaced slots land on different masters (as far as there are masters);
+ * the choice depends only on (id, b, n), so every process finds the same tags without storing them.
+ */
+export function bucketTag(campaignId: string, b: number, n: number): string {
+  if (b === 0) return campaignTag(campaignId);
+  const start = hashSlot(campaignTag(campaignId));
+  const arc = SLOTS / n;
+  for (let salt = 0; ; salt++) {
+    const tag = `{c:${campaignId}/${b}.${salt}}`;
+    const offset = (hashSlot(tag) - start + SLOTS) % SLOTS;
+    if (offset >= b * arc && offset < (b + 1) * arc) return tag;
+  }
+}
+
 const cache = new Map<string, CampaignKeys>();
 const CACHE_MAX = 10_000;
 
-/** The key names of one campaign (built once per campaign and prefix, then reused). */
-export function campaignKeys(prefix: string, campaignId: string): CampaignKeys {
-  const cacheKey = `${prefix}\0${campaignId}`;
+/**
+ * The key names of one campaign's bucket (bucket 0 of 1 unless told: a campaign without buckets), built
+ * once per campaign, bucket and prefix, then reused.
+ */
+export function campaignKeys(prefix: string, campaignId: string, bucket = 0, buckets = 1): CampaignKeys {
+  const cacheKey = `${prefix}\0${campaignId}\0${bucket}\0${buckets}`;
   let keys = cache.get(cacheKey);
   if (!keys) {
     if (cache.size >= CACHE_MAX) cache.clear();
-    keys = buildKeys(prefix, campaignId);
+    keys = buildKeys(prefix, campaignId, bucket, buckets);
     cache.set(cacheKey, keys);
   }
   return keys;
 }
 
-function buildKeys(prefix: string, campaignId: string): CampaignKeys {
-  const base = `${prefix}:${campaignTag(campaignId)}`;
+/** Every bucket's keys of a campaign, bucket 0 first. */
+export function allBucketKeys(prefix: string, campaignId: string, buckets: number): CampaignKeys[] {
+  return Array.from({ length: buckets }, (_, b) => campaignKeys(prefix, campaignId, b, buckets));
+}
+
+function buildKeys(prefix: string, campaignId: string, bucket: number, buckets: number): CampaignKeys {
+  const base = `${prefix}:${bucketTag(campaignId, bucket, buckets)}`;
   return {
+    campaignId,
+    bucket,
+    buckets,
     meta: `${base}:meta`,
     users: `${base}:users`,
     claims: `${base}:claims`,
     pending: `${base}:pending`,
     journal: `${base}:journal`,
+    stockPlans: `${base}:stock-plans`,
     refused: `${base}:refused`,
     reconcile: `${base}:reconcile`,
+    holds: `${base}:holds`,
     // Length-prefixing the user id keeps (user "a:b", key "c") apart from (user "a", key "b:c").
     idem: (userId, key) => `${base}:idem:${userId.length}:${userId}:${key}`,
     userRate: (userId) => `${base}:rate:u:${userId}`,

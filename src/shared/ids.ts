@@ -1,4 +1,4 @@
-import { randomFillSync } from 'node:crypto';
+import { createHash, randomFillSync } from 'node:crypto';
 
 // Random bytes are drawn from a pooled buffer: one syscall per 4 KiB instead of one per claim.
 const pool = Buffer.alloc(4096);
@@ -53,4 +53,10 @@ export function campaignId(): string {
   let out = 'c-';
   for (const byte of bytes) out += CROCKFORD[byte & 31]!.toLowerCase();
   return out;
+}
+
+/** A UUID (version 8, RFC 9562) derived from text: the same text always gives the same id. */
+export function uuidFromText(text: string): string {
+  const h = createHash('sha256').update(text).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

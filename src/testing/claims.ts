@@ -1,3 +1,4 @@
+import { createBucketDirectory } from '../claim/bucket-directory.ts';
 import { createClaimService } from '../claim/claim.service.ts';
 import type { Instance } from './harness.ts';
 
@@ -17,6 +18,8 @@ export async function claimWithoutEnqueue(
     idempotencyTtlSeconds: 60,
     acknowledger: { acknowledge: async () => {} },
     restoreIfKnown: async () => false,
+    directory: createBucketDirectory({ emptyMs: 0 }),
+    holdMs: 5_000,
     stored: services.repos.claims.byIds,
   });
   const outcomes = await Promise.all(users.map((userId) => crashing.claim({ campaignId, userId })));

@@ -34,7 +34,14 @@ let seq = 0;
 /** Creates a campaign through the admin API; active now unless a window is given. */
 export async function createCampaign(
   app: App,
-  fields: { totalStock: number; perUserLimit?: number; startsAt?: Date; endsAt?: Date; id?: string },
+  fields: {
+    totalStock: number;
+    perUserLimit?: number;
+    startsAt?: Date;
+    endsAt?: Date;
+    id?: string;
+    buckets?: number;
+  },
 ) {
   const now = Date.now();
   const res = await admin(app, 'POST', '/campaigns', {
@@ -44,6 +51,7 @@ export async function createCampaign(
     perUserLimit: fields.perUserLimit ?? 1,
     startsAt: (fields.startsAt ?? new Date(now - 60_000)).toISOString(),
     endsAt: (fields.endsAt ?? new Date(now + 3_600_000)).toISOString(),
+    ...(fields.buckets ? { buckets: fields.buckets } : {}),
   });
   if (res.status !== 201)
     throw new Error(`create campaign failed: ${res.status} ${JSON.stringify(res.body)}`);

@@ -1,6 +1,6 @@
 import { Cluster, type Redis } from 'ioredis';
 import type { RedisClient } from '../redis/connections.ts';
-import { campaignKeys } from '../redis/keys.ts';
+import { allBucketKeys, campaignKeys } from '../redis/keys.ts';
 import { scripts } from '../redis/scripts/index.ts';
 import { hashSlot } from '../redis/slot.ts';
 import { couponCode, uuidv7 } from '../shared/ids.ts';
@@ -34,25 +34,29 @@ export async function seedCampaign(
   redis: RedisClient,
   prefix: string,
   id: string,
-  opts: { stock: number; perUserLimit?: number; startsAt?: number; endsAt?: number; paused?: boolean },
+  opts: {
+    stock: number;
+    perUserLimit?: number;
+    startsAt?: number;
+    endsAt?: number;
+    paused?: boolean;
+    buckets?: number;
+  },
 ) {
   const now = Date.now();
-  const keys = campaignKeys(prefix, id);
-  await scripts.initCampaign(
-    redis,
-    keys,
-    {
-      id,
-      name: 'seeded',
-      totalStock: opts.stock,
-      perUserLimit: opts.perUserLimit ?? 1,
-      startsAt: new Date(opts.startsAt ?? now - 60_000),
-      endsAt: new Date(opts.endsAt ?? now + 3_600_000),
-      paused: opts.paused ?? false,
-      version: 1,
-    },
-    await runIdOf(redis, keys.meta),
-  );
+  const def = {
+    id,
+    name: 'seeded',
+    totalStock: opts.stock,
+    perUserLimit: opts.perUserLimit ?? 1,
+    startsAt: new Date(opts.startsAt ?? now - 60_000),
+    endsAt: new Date(opts.endsAt ?? now + 3_600_000),
+    paused: opts.paused ?? false,
+    version: 1,
+    buckets: opts.buckets ?? 1,
+  };
+  for (const keys of allBucketKeys(prefix, id, def.buckets))
+    await scripts.initCampaign(redis, keys, def, await runIdOf(redis, keys.meta));
 }
 
 /** Calls claim.lua the way the claim service does (a fresh claim id and code, unless given). */

@@ -1,6 +1,7 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPersistWorker } from '../bootstrap/roles.ts';
+import { createBucketDirectory } from '../claim/bucket-directory.ts';
 import { createClaimService } from '../claim/claim.service.ts';
 import { createClaimsRepo } from '../db/claims.repo.ts';
 import { createDatabase, type Database } from '../db/client.ts';
@@ -172,6 +173,8 @@ describe('persistence', () => {
       idempotencyTtlSeconds: 60,
       acknowledger: { acknowledge: async () => {} },
       restoreIfKnown: async () => false,
+      directory: createBucketDirectory({ emptyMs: 0 }),
+      holdMs: 5_000,
       stored: api.services.repos.claims.byIds,
     });
     const outcome = await crashing.claim({ campaignId: id, userId: 'crash-user' });

@@ -1,6 +1,6 @@
 import { type Job, Worker } from 'bullmq';
 import type { ClaimsRepo, InsertOutcome } from '../db/claims.repo.ts';
-import type { Claim } from '../domain/claim.ts';
+import { type Claim, claimPlace } from '../domain/claim.ts';
 import { PERSIST_QUEUE, type PersistJob, persistBackoff, persistJobSchema } from '../queue/persist.queue.ts';
 import type { RedisClient } from '../redis/connections.ts';
 import { campaignKeys } from '../redis/keys.ts';
@@ -19,18 +19,21 @@ export interface PersistDeps {
   onBehind?: (campaignId: string) => void;
 }
 
-function byCampaign<T extends { campaignId: string }>(items: T[]): Map<string, T[]> {
-  const out = new Map<string, T[]>();
+/** Claims grouped by the bucket (of a campaign) that sold them: where their records are marked. */
+function byBucket(items: Claim[]): Map<string, Claim[]> {
+  const out = new Map<string, Claim[]>();
   for (const item of items) {
-    const list = out.get(item.campaignId);
+    const { bucket, buckets } = claimPlace(item);
+    const key = `${item.campaignId}\0${bucket}\0${buckets}`;
+    const list = out.get(key);
     if (list) list.push(item);
-    else out.set(item.campaignId, [item]);
+    else out.set(key, [item]);
   }
   return out;
 }
 
 /**
- * Writes claims to Postgres, then tells Redis the outcome per campaign: committed claims leave the
+ * Writes claims to Postgres, then tells Redis the outcome per campaign (per bucket that sold them): committed claims leave the
  * pending set (and their records go), refused ones are filed with their reason for the reconciler. Safe
  * to run twice for the same claims: the INSERT skips rows that exist, and the Redis side is idempotent.
  * Returns what Postgres refused.
@@ -40,10 +43,12 @@ export async function persistClaims(deps: PersistDeps, batch: Claim[]): Promise<
   const confirmed = new Set([...inserted, ...alreadyPresent]);
   const why = new Map(refused.map((r) => [r.id, r.reason]));
   await Promise.all(
-    [...byCampaign(batch)].map(async ([campaignId, claims]) => {
+    [...byBucket(batch).values()].map(async (claims) => {
       const committed = claims.filter((c) => confirmed.has(c.id));
       const refusals = claims.flatMap((c) => (why.has(c.id) ? [{ id: c.id, reason: why.get(c.id)! }] : []));
-      const keys = campaignKeys(deps.keyPrefix, campaignId);
+      const { campaignId } = claims[0]!;
+      const { bucket, buckets } = claimPlace(claims[0]!);
+      const keys = campaignKeys(deps.keyPrefix, campaignId, bucket, buckets);
       const node = deps.redis.nodeFor(keys.meta);
       if (await scripts.markPersisted(node.background, keys, committed, refusals)) {
         deps.log.warn('redis is behind postgres for this campaign; fenced until rebuilt', { campaignId });

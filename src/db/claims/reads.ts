@@ -12,10 +12,13 @@ interface ClaimRow {
   idempotency_key: string | null;
   ms: string;
   seq: string | null;
+  bucket: number;
+  home_bucket: number | null;
+  home_seq: string | null;
 }
 
 const CLAIM_COLUMNS =
-  'id, campaign_id, user_id, ordinal, coupon_code, idempotency_key, seq, (extract(epoch from claimed_at) * 1000)::bigint as ms';
+  'id, campaign_id, user_id, ordinal, coupon_code, idempotency_key, seq, bucket, home_bucket, home_seq, (extract(epoch from claimed_at) * 1000)::bigint as ms';
 
 const toClaim = (r: ClaimRow): Claim => ({
   id: r.id,
@@ -27,6 +30,9 @@ const toClaim = (r: ClaimRow): Claim => ({
   // Rows stored before claims carried a sequence number count as the first ones.
   seq: r.seq === null ? 1 : Number(r.seq),
   ...(r.idempotency_key === null ? {} : { idempotencyKey: r.idempotency_key }),
+  ...(r.bucket === 0 ? {} : { bucket: r.bucket }),
+  ...(r.home_bucket === null ? {} : { homeBucket: r.home_bucket }),
+  ...(r.home_seq === null ? {} : { homeSeq: Number(r.home_seq) }),
 });
 
 /** Reading a campaign's ledger: what the reconciler, the rebuild and the stats need. */
@@ -56,18 +62,35 @@ export function claimReads({ db, sql }: Database) {
       return new Map(rows.map((r) => [r.user_id, r.n]));
     },
 
-    /** Claims of the campaign with a sequence number up to `seq` (those older rows without one count too). */
-    async countUpToSeq(campaignId: string, seq: number): Promise<number> {
+    /**
+     * Claims a bucket of the campaign sold with a sequence number up to `seq` (older rows without one
+     * count too).
+     */
+    async countUpToSeq(campaignId: string, seq: number, bucket = 0): Promise<number> {
       const [row] = await sql<{ n: number }[]>`
-        select count(*)::int as n from claims where campaign_id = ${campaignId} and coalesce(seq, 0) <= ${seq}`;
+        select count(*)::int as n from claims
+        where campaign_id = ${campaignId} and bucket = ${bucket} and coalesce(seq, 0) <= ${seq}`;
       return row?.n ?? 0;
     },
 
-    /** The highest sequence number Postgres holds for the campaign (0 when none): the fence's watermark. */
-    async maxSeq(campaignId: string): Promise<number> {
+    /**
+     * The highest place in a bucket's sequence Postgres knows of (0 when none), the fence's watermark:
+     * the claims the bucket sold, and the holds it placed for claims other buckets sold.
+     */
+    async maxSeq(campaignId: string, bucket = 0): Promise<number> {
       const [row] = await sql<{ seq: string | null }[]>`
-        select max(seq) as seq from claims where campaign_id = ${campaignId}`;
+        select greatest(
+          (select max(seq) from claims where campaign_id = ${campaignId} and bucket = ${bucket}),
+          (select max(home_seq) from claims where campaign_id = ${campaignId} and home_bucket = ${bucket})
+        ) as seq`;
       return row?.seq == null ? 0 : Number(row.seq);
+    },
+
+    /** How many claims each bucket of the campaign sold. */
+    async countByBucket(campaignId: string): Promise<Map<number, number>> {
+      const rows = await sql<{ bucket: number; n: number }[]>`
+        select bucket, count(*)::int as n from claims where campaign_id = ${campaignId} group by bucket`;
+      return new Map(rows.map((r) => [r.bucket, r.n]));
     },
 
     async countByCampaign(campaignId: string): Promise<number> {

@@ -36,13 +36,16 @@ function rowsJson(batch: Claim[]): string {
       idempotency_key: c.idempotencyKey ?? null,
       claimed_ms: c.claimedAt,
       seq: c.seq,
+      bucket: c.bucket ?? 0,
+      home_bucket: c.homeBucket ?? null,
+      home_seq: c.homeSeq ?? null,
     })),
   );
 }
 
 /** The SQL type of one row of a batch as jsonb_to_recordset unpacks it. */
 const ROW_TYPE =
-  '(id uuid, campaign_id text, user_id text, ordinal int, coupon_code text, idempotency_key text, claimed_ms bigint, seq bigint)';
+  '(id uuid, campaign_id text, user_id text, ordinal int, coupon_code text, idempotency_key text, claimed_ms bigint, seq bigint, bucket smallint, home_bucket smallint, home_seq bigint)';
 
 const reasonOf = (err: unknown): RefusalReason | null => {
   const state = sqlState(err) ?? '';
@@ -72,8 +75,10 @@ export function claimWrites({ sql }: Pick<Database, 'sql'>) {
   const insertBatch = async (batch: Claim[]): Promise<InsertOutcome> => {
     const rows = await sql<{ id: string }[]>`
       with ins as (
-        insert into claims (id, campaign_id, user_id, ordinal, coupon_code, idempotency_key, claimed_at, seq)
-        select id, campaign_id, user_id, ordinal, coupon_code, idempotency_key, to_timestamp(claimed_ms / 1000.0), seq
+        insert into claims (id, campaign_id, user_id, ordinal, coupon_code, idempotency_key, claimed_at, seq,
+          bucket, home_bucket, home_seq)
+        select id, campaign_id, user_id, ordinal, coupon_code, idempotency_key, to_timestamp(claimed_ms / 1000.0), seq,
+          bucket, home_bucket, home_seq
         from jsonb_to_recordset(${rowsJson(batch)}::text::jsonb) as t${rowType}
         on conflict do nothing
         returning id, campaign_id
@@ -135,7 +140,7 @@ export function claimWrites({ sql }: Pick<Database, 'sql'>) {
         where exists (
           select 1 from claims c where c.id <> t.id and (c.coupon_code = t.coupon_code
             or (c.campaign_id = t.campaign_id and c.user_id = t.user_id and c.ordinal = t.ordinal)
-            or (c.campaign_id = t.campaign_id and c.bucket = 0 and c.seq = t.seq)))`;
+            or (c.campaign_id = t.campaign_id and c.bucket = t.bucket and c.seq = t.seq)))`;
       return new Set(rows.map((r) => r.id));
     },
   };

@@ -8,8 +8,8 @@ import type { PassContext } from '../context.ts';
  * Postgres with a sequence number up to the one that read saw.
  */
 export async function checkCounters(ctx: PassContext): Promise<void> {
-  const { deps, keys, campaign } = ctx;
-  const result = await scripts.reconcileCounters(ctx.redis, keys, campaign.totalStock);
+  const { deps, keys, bucketTotal } = ctx;
+  const result = await scripts.reconcileCounters(ctx.redis, keys, bucketTotal);
   if (result.kind === 'not_loaded') return;
   const { found } = result;
   ctx.found = found;
@@ -24,23 +24,23 @@ export async function checkCounters(ctx: PassContext): Promise<void> {
       });
     }
   }
-  if (found.totalStock !== campaign.totalStock) {
+  if (found.totalStock !== bucketTotal) {
     ctx.violations.push({
       invariant: 'stock',
-      message: `Redis total stock ${found.totalStock} differed from Postgres ${campaign.totalStock}`,
-      values: { redis: found.totalStock, postgres: campaign.totalStock },
+      message: `Redis total stock ${found.totalStock} differed from Postgres ${bucketTotal}`,
+      values: { redis: found.totalStock, postgres: bucketTotal },
       repaired: result.kind === 'corrected',
     });
   }
   if (result.kind === 'oversold') {
     ctx.violations.push({
       invariant: 'I1',
-      message: `oversold: ${found.claimed} claims for ${campaign.totalStock} coupons`,
-      values: { totalStock: campaign.totalStock, claimed: found.claimed },
+      message: `oversold: ${found.claimed} claims for ${bucketTotal} coupons`,
+      values: { totalStock: bucketTotal, claimed: found.claimed },
       repaired: false,
     });
   }
-  ctx.persistedUpTo = await deps.repos.claims.countUpToSeq(ctx.id, found.seq);
+  ctx.persistedUpTo = await deps.repos.claims.countUpToSeq(ctx.id, found.seq, keys.bucket);
   const accounted = found.pending + found.refused + ctx.persistedUpTo;
   if (found.claimed > accounted) {
     ctx.violations.push({

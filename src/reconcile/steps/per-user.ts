@@ -7,12 +7,12 @@ const USERS_PER_PASS = 20_000;
 const SCAN_COUNT = 1_000;
 
 /**
- * Step 7: per-user limits in Redis (I3) and in Postgres (I5). Redis' side is an incremental scan in
- * short HSCAN steps (each pass a slice, so a sale of millions never makes one long command); the
- * script itself never lets a user past the limit, so this watches for writes behind the service's back.
+ * Per-user limits in Redis (I3): an incremental scan of the bucket's users in short HSCAN steps (each
+ * pass a slice, so a sale of millions never makes one long command); the script itself never lets a user
+ * past the limit, so this watches for writes behind the service's back.
  */
-export async function checkPerUser(ctx: PassContext): Promise<void> {
-  const { deps, keys, campaign } = ctx;
+export async function checkPerUserInRedis(ctx: PassContext): Promise<void> {
+  const { keys, campaign } = ctx;
   let cursor = (await ctx.redis.hget(keys.reconcile, 'usersCursor')) ?? '0';
   const counts = new Map<string, number>();
   let seen = 0;
@@ -24,6 +24,11 @@ export async function checkPerUser(ctx: PassContext): Promise<void> {
   } while (cursor !== '0' && seen < USERS_PER_PASS);
   await ctx.redis.hset(keys.reconcile, 'usersCursor', cursor);
   ctx.violations.push(...violationsPerUser('redis', counts, campaign.perUserLimit));
+}
+
+/** Per-user limits in Postgres (I5), over the whole campaign. */
+export async function checkPerUserInPostgres(ctx: PassContext): Promise<void> {
+  const { deps, campaign } = ctx;
   const inPostgres = await deps.repos.claims.usersOver(ctx.id, campaign.perUserLimit);
   ctx.violations.push(...violationsPerUser('postgres', inPostgres, campaign.perUserLimit));
 }

@@ -1,17 +1,34 @@
+import { type Claim, claimPlace } from '../../domain/claim.ts';
 import { decodeMeta, META_FIELDS } from '../../redis/records/campaign-meta.ts';
+import { decodeClaimRecord } from '../../redis/records/claim-record.ts';
 import { scripts } from '../../redis/scripts/index.ts';
 import type { PassContext } from '../context.ts';
 import { queuedClaims, rebuildCampaign } from '../rebuild.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The highest sequence number Postgres or the queue hold for the campaign. */
+/** The highest place in the bucket's sequence that Postgres or the queue know of. */
 async function knownSeq(ctx: PassContext): Promise<number> {
+  const b = ctx.keys.bucket;
   const [persisted, queued] = await Promise.all([
-    ctx.deps.repos.claims.maxSeq(ctx.id),
+    ctx.deps.repos.claims.maxSeq(ctx.id, b),
     queuedClaims(ctx.deps.queue, ctx.id),
   ]);
-  return queued.reduce((max, c) => Math.max(max, c.seq), persisted);
+  return queued.reduce((max, c) => {
+    const place = claimPlace(c);
+    const own = place.bucket === b ? c.seq : 0;
+    const hold = place.home === b && place.bucket !== b ? (c.homeSeq ?? 0) : 0;
+    return Math.max(max, own, hold);
+  }, persisted);
+}
+
+/** Pending records of the campaign's other buckets (a rebuilt bucket's users may have claims there). */
+async function pendingElsewhere(ctx: PassContext): Promise<Claim[]> {
+  const others = ctx.allKeys.filter((k) => k.bucket !== ctx.keys.bucket);
+  const raws = await Promise.all(
+    others.map((k) => ctx.deps.redis.nodeFor(k.meta).background.hvals(k.claims)),
+  );
+  return raws.flat().map(decodeClaimRecord);
 }
 
 /**
@@ -48,7 +65,7 @@ export async function restoreLostState(ctx: PassContext): Promise<void> {
   // Postgres first: Redis' sequence only grows, so a sequence Postgres held before Redis' was read can
   // be above it only if Redis is behind (read the other way round, claims committed in between would
   // make a healthy campaign look behind).
-  const persistedSeq = await deps.repos.claims.maxSeq(ctx.id);
+  const persistedSeq = await deps.repos.claims.maxSeq(ctx.id, keys.bucket);
   const runId = await ctx.serverRun.known();
   const live = decodeMeta(ctx.id, await ctx.redis.hmget(keys.meta, ...META_FIELDS));
   ctx.live = live;
@@ -60,9 +77,16 @@ export async function restoreLostState(ctx: PassContext): Promise<void> {
   else if (live.run !== runId) why = await verifyNewRun(ctx, runId);
   if (!why) return;
 
+  const totalStock =
+    keys.buckets === 1
+      ? ctx.campaign.totalStock
+      : ((await deps.repos.changes.bucketTotals(ctx.tx, ctx.id, ctx.campaign.totalStock, keys.buckets))[
+          keys.bucket
+        ] ?? 0);
   const result = await rebuildCampaign(
     { ...deps, redis: ctx.redis, serverRun: ctx.serverRun, claims: deps.repos.claims },
     ctx.campaign,
+    { keys, totalStock, elsewhere: () => pendingElsewhere(ctx) },
   );
   ctx.repairs.rebuilt = true;
   ctx.violations.push({

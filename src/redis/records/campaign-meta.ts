@@ -18,6 +18,7 @@ export const META_FIELDS = [
   'status',
   'run',
   'seq',
+  'buckets',
 ] as const;
 
 /** Parses the HMGET reply for META_FIELDS; null when the campaign is not in Redis. */
@@ -35,6 +36,7 @@ export function decodeMeta(id: string, values: (string | null)[]): LiveCampaign 
     status,
     run,
     seq,
+    buckets,
   ] = values;
   if (totalStock == null) return null;
   return {
@@ -51,5 +53,6 @@ export function decodeMeta(id: string, values: (string | null)[]): LiveCampaign 
     rebuilding: status === 'rebuilding',
     run: run ?? '',
     seq: Number(seq ?? 0),
+    buckets: Number(buckets ?? 1),
   };
 }

@@ -14,6 +14,10 @@ export function encodeClaimRecord(c: Claim): string {
     ordinal: c.ordinal,
     seq: c.seq,
     ...(c.idempotencyKey === undefined ? {} : { idempotencyKey: c.idempotencyKey }),
+    ...(c.bucket === undefined ? {} : { bucket: c.bucket }),
+    ...(c.buckets === undefined ? {} : { buckets: c.buckets }),
+    ...(c.homeBucket === undefined ? {} : { homeBucket: c.homeBucket }),
+    ...(c.homeSeq === undefined ? {} : { homeSeq: c.homeSeq }),
   });
 }
 
@@ -22,6 +26,8 @@ export function encodeClaimRecord(c: Claim): string {
  * than a schema parse; a record that fails it is loud. (Job payloads, which cross a process boundary,
  * are parsed with claimSchema.)
  */
+const OPTIONAL_NUMBERS = ['bucket', 'buckets', 'homeBucket', 'homeSeq'] as const;
+
 export function decodeClaimRecord(json: string | null | undefined): Claim {
   if (json == null) throw new Error('no claim record');
   const r = JSON.parse(json) as Record<string, unknown>;
@@ -33,7 +39,8 @@ export function decodeClaimRecord(json: string | null | undefined): Claim {
     typeof r.claimedAt !== 'number' ||
     typeof r.ordinal !== 'number' ||
     typeof r.seq !== 'number' ||
-    (r.idempotencyKey !== undefined && typeof r.idempotencyKey !== 'string')
+    (r.idempotencyKey !== undefined && typeof r.idempotencyKey !== 'string') ||
+    !OPTIONAL_NUMBERS.every((k) => r[k] === undefined || typeof r[k] === 'number')
   ) {
     throw new Error(`malformed claim record: ${json.slice(0, 200)}`);
   }

@@ -1,4 +1,5 @@
 import type { Cluster, Redis, Result } from 'ioredis';
+import { bucketShare } from '../../domain/buckets.ts';
 import type { CampaignDefinition } from '../../domain/campaign.ts';
 import type { CampaignKeys } from '../keys.ts';
 import { type DefinitionArgs, definitionArgs } from './definition.ts';
@@ -19,8 +20,8 @@ declare module 'ioredis' {
 }
 
 /**
- * lua/init_campaign.lua: loads a new campaign with full stock, verified on the connection's server run;
- * false when Redis already had it.
+ * lua/init_campaign.lua: loads a new campaign's bucket with its share of the stock, verified on the
+ * connection's server run; false when Redis already had it.
  */
 export async function initCampaign(
   r: Redis | Cluster,
@@ -28,7 +29,8 @@ export async function initCampaign(
   def: CampaignDefinition,
   runId: string,
 ): Promise<boolean> {
-  return (await r.fsInitCampaign(keys.meta, def.totalStock, ...definitionArgs(def), runId)) === 1;
+  const share = bucketShare(def.totalStock, keys.buckets, keys.bucket);
+  return (await r.fsInitCampaign(keys.meta, share, ...definitionArgs(def, keys.bucket), runId)) === 1;
 }
 
 /** lua/set_definition.lua: writes the editable fields; false when Redis does not hold the campaign. */
@@ -37,5 +39,5 @@ export async function setDefinition(
   keys: CampaignKeys,
   def: CampaignDefinition,
 ): Promise<boolean> {
-  return (await r.fsSetDefinition(keys.meta, ...definitionArgs(def))) === 1;
+  return (await r.fsSetDefinition(keys.meta, ...definitionArgs(def, keys.bucket))) === 1;
 }

@@ -5,7 +5,7 @@ import { parseClaimIds } from '../records/claim-ids.ts';
 import { decodeClaimRecord } from '../records/claim-record.ts';
 import { defineScript } from './source.ts';
 
-export const claimDef = defineScript('fsClaim', 'claim.lua', 7);
+export const claimDef = defineScript('fsClaim', 'claim.lua', 8);
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -17,6 +17,7 @@ declare module 'ioredis' {
       idem: string,
       userRate: string,
       addressRate: string,
+      holds: string,
       campaignId: string,
       userId: string,
       claimId: string,
@@ -26,6 +27,8 @@ declare module 'ioredis' {
       runId: string,
       userRateLimit: number,
       addressRateLimit: number,
+      buckets: number,
+      holdMs: number,
     ): Result<[number, ...(string | number)[]], Context>;
   }
 }
@@ -42,6 +45,11 @@ export interface ClaimArgs {
   runId: string;
   /** Attempts per second a user, and a client address, may make on the campaign (0: unlimited). */
   rate?: { userPerSecond: number; addressPerSecond: number; address?: string | undefined };
+  /**
+   * With several buckets and this one (the user's home) empty: 0 answers `home_empty`; above 0 places a
+   * hold for that many ms, for the claim to be sold in another bucket.
+   */
+  holdMs?: number;
 }
 
 export type ClaimScriptResult =
@@ -49,6 +57,10 @@ export type ClaimScriptResult =
   | { kind: 'replayed'; claim: Claim; pending: boolean }
   | { kind: 'fenced'; verifiedRun: string }
   | { kind: 'rate_limited'; retryAfterMs: number }
+  | { kind: 'held'; ordinal: number; deadline: number; seq: number }
+  | { kind: 'home_empty' }
+  | { kind: 'wrong_buckets'; buckets: number }
+  | { kind: 'hold_in_flight' }
   | Exclude<ClaimOutcome, { kind: 'claimed' | 'replayed' }>;
 
 const NOT_FOUND = { kind: 'not_found' } as const;
@@ -57,6 +69,8 @@ const REBUILDING = { kind: 'rebuilding' } as const;
 const NOT_STARTED = { kind: 'not_active', reason: 'not_started' } as const;
 const ENDED = { kind: 'not_active', reason: 'ended' } as const;
 const PAUSED = { kind: 'not_active', reason: 'paused' } as const;
+const HOME_EMPTY = { kind: 'home_empty' } as const;
+const HOLD_IN_FLIGHT = { kind: 'hold_in_flight' } as const;
 
 /** The one place a reply of lua/claim.lua becomes a typed result (its return codes are known here only). */
 export function decodeClaimReply(reply: [number, ...(string | number)[]]): ClaimScriptResult {
@@ -88,6 +102,14 @@ export function decodeClaimReply(reply: [number, ...(string | number)[]]): Claim
       return { kind: 'fenced', verifiedRun: String(a ?? '') };
     case -9:
       return { kind: 'rate_limited', retryAfterMs: Number(a) };
+    case 3:
+      return { kind: 'held', ordinal: Number(a), deadline: Number(b), seq: Number(c) };
+    case -10:
+      return HOME_EMPTY;
+    case -11:
+      return { kind: 'wrong_buckets', buckets: Number(a) };
+    case -12:
+      return HOLD_IN_FLIGHT;
     default:
       throw new Error(`claim script returned unknown code ${String(code)}`);
   }
@@ -109,6 +131,7 @@ export async function claim(
     keys.idem(a.userId, idem),
     keys.userRate(a.userId),
     keys.addressRate(address),
+    keys.holds,
     a.campaignId,
     a.userId,
     a.claimId,
@@ -118,6 +141,8 @@ export async function claim(
     a.runId,
     a.rate?.userPerSecond ?? 0,
     address ? (a.rate?.addressPerSecond ?? 0) : 0,
+    keys.buckets,
+    a.holdMs ?? 0,
   );
   return decodeClaimReply(reply);
 }

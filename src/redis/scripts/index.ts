@@ -1,8 +1,16 @@
 import type { Cluster, Redis } from 'ioredis';
 import { initCampaign, initCampaignDef, setDefinition, setDefinitionDef } from './campaign.ts';
 import { claim, claimDef } from './claim.ts';
+import {
+  claimForeign,
+  claimForeignDef,
+  confirmHold,
+  confirmHoldDef,
+  releaseHold,
+  releaseHoldDef,
+} from './holds.ts';
 import { markPersisted, markPersistedDef } from './persisted.ts';
-import { soldOutSnapshot, soldOutSnapshotDef, userClaims, userClaimsDef } from './reads.ts';
+import { soldOutSnapshotDef, soldOutState, userClaims, userClaimsDef } from './reads.ts';
 import {
   beginRebuild,
   beginRebuildDef,
@@ -23,6 +31,9 @@ import { adjustStock, adjustStockDef } from './stock.ts';
  */
 export const scripts = {
   claim,
+  claimForeign,
+  confirmHold,
+  releaseHold,
   initCampaign,
   setDefinition,
   adjustStock,
@@ -31,13 +42,16 @@ export const scripts = {
   reconcileCounters,
   verifyFence,
   userClaims,
-  soldOutSnapshot,
+  soldOutState,
   markPersisted,
 };
 
 /** The scripts registered on every connection. */
 export const scriptDefs: readonly ScriptDef[] = [
   claimDef,
+  claimForeignDef,
+  confirmHoldDef,
+  releaseHoldDef,
   initCampaignDef,
   setDefinitionDef,
   adjustStockDef,

@@ -33,19 +33,19 @@ export async function beginRebuild(r: Redis | Cluster, keys: CampaignKeys, now: 
 }
 
 /**
- * lua/finish_rebuild.lua: writes definition and counters, continues the sequence at `seq`, and reopens
+ * lua/finish_rebuild.lua: writes a bucket's definition, its total stock and counters, continues the sequence at `seq`, and reopens
  * the campaign verified on the connection's server run.
  */
 export async function finishRebuild(
   r: Redis | Cluster,
   keys: CampaignKeys,
   def: CampaignDefinition,
-  state: { claimed: number; seq: number; runId: string },
+  state: { totalStock: number; claimed: number; seq: number; runId: string },
 ): Promise<{ claimed: number; remaining: number }> {
   const [claimed, remaining] = await r.fsFinishRebuild(
     keys.meta,
-    def.totalStock,
-    ...definitionArgs(def),
+    state.totalStock,
+    ...definitionArgs(def, keys.bucket),
     state.claimed,
     state.seq,
     state.runId,

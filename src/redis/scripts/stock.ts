@@ -15,6 +15,7 @@ declare module 'ioredis' {
       delta: number,
       actor: string,
       runId: string,
+      group: string,
     ): Result<[number, (string | number)?], Context>;
   }
 }
@@ -26,6 +27,8 @@ export interface AdjustStockArgs {
   actor: string;
   /** Run id of the server the connection is attached to (the fence). */
   runId: string;
+  /** The operator's change this is a part of, when it is spread over buckets. */
+  group?: string;
 }
 
 export type AdjustStockResult =
@@ -48,6 +51,7 @@ export async function adjustStock(
     a.delta,
     a.actor,
     a.runId,
+    a.group ?? '',
   );
   switch (code) {
     case 1:

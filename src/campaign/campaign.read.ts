@@ -58,7 +58,8 @@ export function createCampaignReader(deps: CampaignReaderDeps) {
     const parts = [first, ...rest];
     if (parts.every((p): p is LiveCampaign => p !== null && !p.rebuilding)) return parts;
     // Missing in Redis (all of it, or a bucket): Postgres says whether it exists, and a restore starts.
-    if (parts.some((p) => p === null) && !(await deps.restoreIfKnown(id)) && !first) throw campaignNotFound(id);
+    if (parts.some((p) => p === null) && !(await deps.restoreIfKnown(id)) && !first)
+      throw campaignNotFound(id);
     throw new UnavailableError('redis');
   };
 

@@ -14,12 +14,17 @@ describe('loadConfig', () => {
 
   it('refuses to run production with the development secrets', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
-    expect(() =>
-      loadConfig({ NODE_ENV: 'production', ADMIN_TOKEN: 'a'.repeat(24), JWT_SECRET: 'short' }),
-    ).toThrow(/JWT_SECRET/);
-    expect(
-      loadConfig({ NODE_ENV: 'production', ADMIN_TOKEN: 'a'.repeat(24), JWT_SECRET: 'b'.repeat(32) })
-        .NODE_ENV,
-    ).toBe('production');
+    const secrets = {
+      ADMIN_TOKEN: 'a'.repeat(24),
+      SERVICE_TOKEN: 's'.repeat(24),
+      JWT_SECRET: 'b'.repeat(32),
+    };
+    expect(() => loadConfig({ NODE_ENV: 'production', ...secrets, JWT_SECRET: 'short' })).toThrow(
+      /^production needs JWT_SECRET/,
+    );
+    expect(() => loadConfig({ NODE_ENV: 'production', ...secrets, SERVICE_TOKEN: undefined })).toThrow(
+      /SERVICE_TOKEN/,
+    );
+    expect(loadConfig({ NODE_ENV: 'production', ...secrets }).NODE_ENV).toBe('production');
   });
 });

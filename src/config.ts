@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 const DEV_ADMIN_TOKEN = 'dev-admin-token';
 const DEV_JWT_SECRET = 'dev-jwt-secret-change-me';
+const DEV_SERVICE_TOKEN = 'dev-service-token';
 
 const roles = ['all', 'api', 'worker'] as const;
 export type Role = (typeof roles)[number];
@@ -25,6 +26,8 @@ const schema = z.object({
   DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/flashsale'),
   ADMIN_TOKEN: z.string().min(1).default(DEV_ADMIN_TOKEN),
   JWT_SECRET: z.string().min(1).default(DEV_JWT_SECRET),
+  /** The order system's credential: it looks coupons up and redeems them. */
+  SERVICE_TOKEN: z.string().min(1).default(DEV_SERVICE_TOKEN),
   RECONCILE_EVERY_MS: int(1000, 60_000),
   /**
    * When a claim is answered 201: `redis` once the script ran (the pending record is in Redis), `replica`
@@ -118,12 +121,15 @@ export function loadConfig(
   }
   const config = parsed.data;
   if (config.NODE_ENV === 'production') {
-    if (config.ADMIN_TOKEN === DEV_ADMIN_TOKEN || config.ADMIN_TOKEN.length < 24) {
-      throw new ConfigError('production needs ADMIN_TOKEN set to a secret of at least 24 characters');
-    }
-    if (config.JWT_SECRET === DEV_JWT_SECRET || config.JWT_SECRET.length < 32) {
-      throw new ConfigError('production needs JWT_SECRET set to a secret of at least 32 characters');
-    }
+    const weak = [
+      ['ADMIN_TOKEN', config.ADMIN_TOKEN, DEV_ADMIN_TOKEN, 24],
+      ['SERVICE_TOKEN', config.SERVICE_TOKEN, DEV_SERVICE_TOKEN, 24],
+      ['JWT_SECRET', config.JWT_SECRET, DEV_JWT_SECRET, 32],
+    ] as const;
+    const problems = weak
+      .filter(([, value, dev, min]) => value === dev || value.length < min)
+      .map(([name, , , min]) => `${name} set to a secret of at least ${min} characters`);
+    if (problems.length > 0) throw new ConfigError(`production needs ${problems.join('; ')}`);
   }
   return Object.freeze(config);
 }

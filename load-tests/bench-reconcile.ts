@@ -38,6 +38,7 @@ const window = {
   endsAt: new Date(Date.now() + 86_400_000),
   perUserLimit: 1,
   buckets: 1,
+  returnExpired: false,
 };
 
 /** Accepts `n` claims through the real script, collecting them instead of enqueueing. */
@@ -51,7 +52,7 @@ async function acceptClaims(campaignId: string, n: number): Promise<Claim[]> {
     restoreIfKnown: async () => false,
     directory: createBucketDirectory({ emptyMs: 0 }),
     holdMs: 5_000,
-    stored: repos.claims.byIds,
+    storedOfUser: repos.coupons.ofUser,
   });
   for (let i = 0; i < n; i += 2_000) {
     const chunk = Array.from({ length: Math.min(2_000, n - i) }, (_, k) => `u${i + k}`);

@@ -14,6 +14,7 @@
   KEYS[6] rate of the user            hash: the user's sliding window (includes/rate_window.lua)
   KEYS[7] rate of the client address  hash: that address' sliding window
   KEYS[8] holds    hash: claimId -> hold (JSON) of a claim being sold in another bucket (buckets > 1)
+  KEYS[9] codes    hash: coupon code -> claimId, while the claim is pending
 
   ARGV[1] campaignId
   ARGV[2] userId
@@ -124,6 +125,7 @@ redis.call('HSET', KEYS[2], userId, claim_ids_append(ids, claimId))
 local record = claim_record(claimId, ARGV[1], userId, ARGV[4], now, count + 1, seq,
   idemKey ~= '' and idemKey or nil, buckets > 1 and { bucket = tonumber(meta[10]), buckets = buckets } or nil)
 redis.call('HSET', KEYS[3], claimId, record)
+redis.call('HSET', KEYS[9], ARGV[4], claimId)
 redis.call('ZADD', KEYS[4], now, claimId)
 if idemKey ~= '' then
   redis.call('SET', KEYS[5], record, 'EX', tonumber(ARGV[6]))

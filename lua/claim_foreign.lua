@@ -7,6 +7,7 @@
   KEYS[1] meta     hash of this bucket (as in claim.lua)
   KEYS[2] claims   hash: claimId -> pending claim record
   KEYS[3] pending  zset: claimId scored by claimedAt
+  KEYS[4] codes    hash: coupon code -> claimId, while the claim is pending
 
   ARGV[1] campaignId   ARGV[2] userId   ARGV[3] claimId   ARGV[4] couponCode
   ARGV[5] idempotency key, or ''
@@ -50,5 +51,6 @@ local record = claim_record(claimId, ARGV[1], ARGV[2], ARGV[4], now, tonumber(AR
   ARGV[5] ~= '' and ARGV[5] or nil, { bucket = tonumber(meta[8]), buckets = tonumber(meta[9]),
   homeBucket = tonumber(ARGV[9]), homeSeq = tonumber(ARGV[10]) })
 redis.call('HSET', KEYS[2], claimId, record)
+redis.call('HSET', KEYS[4], ARGV[4], claimId)
 redis.call('ZADD', KEYS[3], now, claimId)
 return { 1, now, seq }

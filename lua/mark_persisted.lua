@@ -12,22 +12,27 @@
   KEYS[2] claims   hash: claimId -> pending claim record
   KEYS[3] pending  zset of claims not yet in Postgres
   KEYS[4] refused  hash: claimId -> why Postgres refused it
+  KEYS[5] codes    hash: coupon code -> claimId of pending claims
 
   ARGV[1] the highest sequence number among the committed claims
-  ARGV[2] n, the number of committed claim ids that follow
-  ARGV[3 .. 2+n] committed claim ids
-  ARGV[3+n ..] refused claims as pairs: claim id, reason
+  ARGV[2] n, the number of committed claims that follow
+  ARGV[3 .. 2+2n] committed claims as pairs: claim id, coupon code
+  ARGV[3+2n ..] refused claims as pairs: claim id, reason
 
   Returns 1 when the campaign was found behind Postgres and fenced, 0 otherwise.
 ]]
 local n = tonumber(ARGV[2])
-local committed = {}
-for i = 3, 2 + n do committed[#committed + 1] = ARGV[i] end
+local committed, codes = {}, {}
+for i = 3, 2 + 2 * n, 2 do
+  committed[#committed + 1] = ARGV[i]
+  codes[#codes + 1] = ARGV[i + 1]
+end
 if #committed > 0 then
   redis.call('HDEL', KEYS[2], unpack(committed))
   redis.call('ZREM', KEYS[3], unpack(committed))
+  redis.call('HDEL', KEYS[5], unpack(codes))
 end
-for i = 3 + n, #ARGV, 2 do
+for i = 3 + 2 * n, #ARGV, 2 do
   redis.call('ZREM', KEYS[3], ARGV[i])
   redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1])
 end

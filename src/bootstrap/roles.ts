@@ -19,6 +19,8 @@ export function createHttpApp(services: Services, accepting: () => boolean = () 
     readiness: readinessOf(services.clients, accepting),
     log: services.log,
     adminToken: config.ADMIN_TOKEN,
+    serviceToken: config.SERVICE_TOKEN,
+    coupons: services.coupons,
     jwtSecret: config.JWT_SECRET,
     ratePerSecond: config.RATE_LIMIT_PER_SECOND,
     trustProxyHops: config.TRUST_PROXY_HOPS,

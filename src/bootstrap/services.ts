@@ -7,10 +7,12 @@ import { createBucketDirectory } from '../claim/bucket-directory.ts';
 import { type ClaimService, createClaimService } from '../claim/claim.service.ts';
 import { createSoldOutCache, type SoldOutCache } from '../claim/sold-out.ts';
 import type { Config } from '../config.ts';
+import { type CouponService, createCouponService } from '../coupon/coupon.service.ts';
 import { type CampaignsRepo, createCampaignsRepo } from '../db/campaigns.repo.ts';
 import { type ChangesRepo, createChangesRepo } from '../db/changes.repo.ts';
 import { type ClaimsRepo, createClaimsRepo } from '../db/claims.repo.ts';
 import type { Database } from '../db/client.ts';
+import { type CouponsRepo, createCouponsRepo } from '../db/coupons.repo.ts';
 import { createRunsRepo, type RunsRepo } from '../db/runs.repo.ts';
 import { type Claim, claimPlace } from '../domain/claim.ts';
 import { createPersistProducer, type PersistProducer } from '../queue/persist.queue.ts';
@@ -28,6 +30,7 @@ export interface Repos {
   claims: ClaimsRepo;
   changes: ChangesRepo;
   runs: RunsRepo;
+  coupons: CouponsRepo;
 }
 
 /** Everything one process needs: its clients, its repositories and its services, wired once. */
@@ -42,6 +45,7 @@ export interface Services {
   campaigns: CampaignReader;
   admin: CampaignAdmin;
   stock: CampaignStock;
+  coupons: CouponService;
   reconciler: Reconciler;
   restorer: CampaignRestorer;
   soldOut: SoldOutCache;
@@ -57,6 +61,7 @@ function createRepos(db: Database): Repos {
     claims: createClaimsRepo(db),
     changes: createChangesRepo(db.db),
     runs: createRunsRepo(db.db),
+    coupons: createCouponsRepo(db),
   };
 }
 
@@ -218,7 +223,7 @@ export function createServices(config: Config, log: Logger, opts: { dbPoolSize?:
       soldOut,
       directory,
       holdMs: config.BUCKET_HOLD_MS,
-      stored: repos.claims.byIds,
+      storedOfUser: repos.coupons.ofUser,
       rate: {
         userPerSecond: config.RATE_LIMIT_PER_SECOND,
         addressPerSecond: config.RATE_LIMIT_ADDRESS_PER_SECOND,
@@ -232,6 +237,15 @@ export function createServices(config: Config, log: Logger, opts: { dbPoolSize?:
     }),
     admin: createCampaignAdmin({ ...operator, noteCreated: restorer.noteCreated }),
     stock: createCampaignStock({ ...operator, restoreIfKnown }),
+    coupons: createCouponService({
+      redis,
+      keyPrefix,
+      campaigns: repos.campaigns,
+      claims: repos.claims,
+      coupons: repos.coupons,
+      announce,
+      log,
+    }),
     reconciler,
     restorer,
     soldOut,

@@ -98,6 +98,8 @@ export function createCampaignAdmin(deps: CampaignAdminDeps) {
           startsAt: input.startsAt,
           endsAt: input.endsAt,
           buckets: input.buckets,
+          couponTtlSeconds: input.couponTtlSeconds ?? null,
+          returnExpired: input.returnExpired,
         });
         if (!campaign) throw new AppError('campaign_exists', `campaign ${input.id} already exists`);
         await deps.changes.record(tx, {

@@ -22,6 +22,10 @@ export interface CampaignStats {
   claimed: number;
   persisted: number;
   pending: number;
+  /** Coupons redeemed, given back and expired (Postgres). */
+  redeemed: number;
+  released: number;
+  expired: number;
   queue: { waiting: number; active: number; delayed: number; failed: number };
   /** Each bucket's share (one entry for a campaign without buckets). */
   buckets: BucketStats[];
@@ -91,8 +95,9 @@ export function createCampaignReader(deps: CampaignReaderDeps) {
       const c = combineBuckets(parts);
       const keys = campaignKeys(deps.keyPrefix, id);
       const bucketKeys = allBucketKeys(deps.keyPrefix, id, c.buckets);
-      const [persisted, pendings, counts] = await Promise.all([
+      const [persisted, states, pendings, counts] = await Promise.all([
         deps.claims.countByCampaign(id),
+        deps.claims.countByState(id),
         Promise.all(bucketKeys.map((k) => deps.redis.run(k.meta, (r) => r.zcard(k.pending)))),
         // Bounded like every request-path call (the queue lives on its own connection).
         deps.redis.run(keys.meta, () => deps.queue.getJobCounts('waiting', 'active', 'delayed', 'failed')),
@@ -104,6 +109,7 @@ export function createCampaignReader(deps: CampaignReaderDeps) {
         claimed: c.claimed,
         persisted,
         pending: pendings.reduce((a, b) => a + b, 0),
+        ...states,
         buckets: parts.map((p, bucket) => ({
           bucket,
           totalStock: p.totalStock,

@@ -30,6 +30,15 @@ export const createCampaignBody = z
     endsAt: instant,
     /** Stock buckets, each under a hash tag of its own (spread over a cluster's masters). */
     buckets: z.number().int().min(1).max(MAX_BUCKETS).default(1),
+    /** A coupon not redeemed within this many seconds of its claim expires (absent: never). */
+    couponTtlSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(10 * 366 * 86_400)
+      .optional(),
+    /** Whether an expired coupon's unit goes back to stock. */
+    returnExpired: z.boolean().default(false),
   })
   .refine((b) => b.endsAt > b.startsAt, { message: 'endsAt must be after startsAt', path: ['endsAt'] });
 

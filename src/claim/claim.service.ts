@@ -1,5 +1,6 @@
 import { homeBucket } from '../domain/buckets.ts';
 import type { Claim, ClaimOutcome } from '../domain/claim.ts';
+import { type Coupon, codePrefix } from '../domain/coupon.ts';
 import { campaignKeys } from '../redis/keys.ts';
 import type { RedisRouter } from '../redis/router.ts';
 import type { ClaimScriptResult } from '../redis/scripts/claim.ts';
@@ -24,8 +25,8 @@ export interface ClaimServiceDeps {
   restoreIfKnown: (campaignId: string) => Promise<boolean>;
   /** Answers claims on campaigns this instance knows are sold out without asking Redis. */
   soldOut?: SoldOutCache;
-  /** Claims already in Postgres, by id (their records left Redis once stored). */
-  stored: (ids: string[]) => Promise<Claim[]>;
+  /** The user's claims Postgres holds, whatever their state. */
+  storedOfUser: (campaignId: string, userId: string) => Promise<Coupon[]>;
   /** Attempts per second a user, and a client address, may make on one campaign, counted in Redis. */
   rate?: { userPerSecond: number; addressPerSecond: number };
   /** How many buckets each campaign has, and which were found empty lately. */
@@ -42,11 +43,23 @@ export interface ClaimRequest {
   clientAddress?: string | undefined;
 }
 
-export type { ListedClaim } from './list-claims.ts';
+export type { ListedClaims } from './list-claims.ts';
 
 const REBUILDING = { kind: 'rebuilding' } as const;
 
 export function createClaimService(deps: ClaimServiceDeps) {
+  // Each campaign's coupon code prefix (a hash of its id), worked out once per campaign.
+  const prefixes = new Map<string, string>();
+  const prefixOf = (campaignId: string) => {
+    let p = prefixes.get(campaignId);
+    if (p === undefined) {
+      if (prefixes.size >= 10_000) prefixes.clear();
+      p = codePrefix(campaignId);
+      prefixes.set(campaignId, p);
+    }
+    return p;
+  };
+
   /** Runs lua/claim.lua at the user's home bucket of a campaign believed to have `buckets`. */
   const atHome = (req: ClaimRequest, ids: { id: string; code: string }, buckets: number, holdMs: number) => {
     const keys = campaignKeys(deps.keyPrefix, req.campaignId, homeBucket(req.userId, buckets), buckets);
@@ -98,7 +111,7 @@ export function createClaimService(deps: ClaimServiceDeps) {
         const known = deps.soldOut?.check(req.campaignId, req.userId);
         if (known) return known;
       }
-      const ids = { id: uuidv7(), code: couponCode() };
+      const ids = { id: uuidv7(), code: couponCode(prefixOf(req.campaignId)) };
       const result = await decide(req, ids);
       switch (result.kind) {
         case 'claimed': {

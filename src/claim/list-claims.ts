@@ -1,14 +1,16 @@
 import { homeBucket } from '../domain/buckets.ts';
 import type { Claim } from '../domain/claim.ts';
+import type { Coupon } from '../domain/coupon.ts';
 import { campaignKeys } from '../redis/keys.ts';
 import { decodeClaimRecord } from '../redis/records/claim-record.ts';
 import type { RedisRouter } from '../redis/router.ts';
 import { scripts } from '../redis/scripts/index.ts';
 import type { BucketDirectory } from './bucket-directory.ts';
 
-export interface ListedClaim {
-  claim: Claim;
-  pending: boolean;
+/** A user's claims in a campaign: those Postgres holds (any state), and those still only in Redis. */
+export interface ListedClaims {
+  stored: Coupon[];
+  pending: Claim[];
 }
 
 export interface ListClaimsDeps {
@@ -16,8 +18,8 @@ export interface ListClaimsDeps {
   keyPrefix: string;
   directory: BucketDirectory;
   restoreIfKnown: (campaignId: string) => Promise<boolean>;
-  /** Claims already in Postgres, by id (their records left Redis once stored). */
-  stored: (ids: string[]) => Promise<Claim[]>;
+  /** The user's claims Postgres holds, whatever their state (given back ones included). */
+  storedOfUser: (campaignId: string, userId: string) => Promise<Coupon[]>;
 }
 
 /** Records still pending in the buckets (other than home) that sold some of the user's claims. */
@@ -38,15 +40,15 @@ async function pendingElsewhere(
 }
 
 /**
- * A user's claims in a campaign, oldest first: those still pending from Redis (their home bucket's, and
- * the buckets that sold them when home was empty), the others from Postgres; null when the campaign is
- * unknown, 'rebuilding' while it is restored.
+ * A user's claims in a campaign: what Postgres holds of them (with their state: persisted, redeemed,
+ * released, expired) and, from Redis, those still pending there (their home bucket's, and the buckets
+ * that sold them when home was empty). Null when the campaign is unknown, 'rebuilding' while restored.
  */
 export async function listClaims(
   deps: ListClaimsDeps,
   campaignId: string,
   userId: string,
-): Promise<ListedClaim[] | 'rebuilding' | null> {
+): Promise<ListedClaims | 'rebuilding' | null> {
   let buckets = deps.directory.count(campaignId);
   const read = (n: number) => {
     const keys = campaignKeys(deps.keyPrefix, campaignId, homeBucket(userId, n), n);
@@ -69,11 +71,7 @@ export async function listClaims(
     else foreign.set(e.bucket, [e.id]);
   }
   if (foreign.size > 0) pending.push(...(await pendingElsewhere(deps, campaignId, buckets, foreign)));
-  const pendingIds = new Set(pending.map((c) => c.id));
-  const rest = listed.entries.filter((e) => !e.hold && !pendingIds.has(e.id)).map((e) => e.id);
-  const stored = rest.length > 0 ? await deps.stored(rest) : [];
-  return [
-    ...pending.map((claim) => ({ claim, pending: true })),
-    ...stored.map((claim) => ({ claim, pending: false })),
-  ].sort((a, b) => a.claim.ordinal - b.claim.ordinal);
+  const stored = await deps.storedOfUser(campaignId, userId);
+  const inPostgres = new Set(stored.map((c) => c.claimId));
+  return { stored, pending: pending.filter((c) => !inPostgres.has(c.id)) };
 }

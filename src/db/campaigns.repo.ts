@@ -1,5 +1,6 @@
 import { desc, eq, gt, sql } from 'drizzle-orm';
 import type { Campaign, DefinitionChanges } from '../domain/campaign.ts';
+import { codePrefix } from '../domain/coupon.ts';
 import type { Executor } from './client.ts';
 import { guarded } from './outage.ts';
 import { type CampaignRow, campaignLedger, campaigns } from './schema.ts';
@@ -14,6 +15,8 @@ const toCampaign = (row: CampaignRow): Campaign => ({
   paused: row.paused,
   version: row.version,
   buckets: row.buckets,
+  couponTtlSeconds: row.couponTtlSeconds,
+  returnExpired: row.returnExpired,
   createdAt: row.createdAt,
   updatedAt: row.updatedAt,
 });
@@ -29,14 +32,26 @@ const mustExist =
 
 export type NewCampaign = Pick<
   Campaign,
-  'id' | 'name' | 'totalStock' | 'perUserLimit' | 'startsAt' | 'endsAt' | 'buckets'
+  | 'id'
+  | 'name'
+  | 'totalStock'
+  | 'perUserLimit'
+  | 'startsAt'
+  | 'endsAt'
+  | 'buckets'
+  | 'couponTtlSeconds'
+  | 'returnExpired'
 >;
 
 export function createCampaignsRepo(db: Executor) {
   return guarded({
     /** Inserts a new campaign and its ledger row (call it in a transaction); null when the id is taken. */
     async insert(tx: Executor, def: NewCampaign): Promise<Campaign | null> {
-      const rows = await tx.insert(campaigns).values(def).onConflictDoNothing().returning();
+      const rows = await tx
+        .insert(campaigns)
+        .values({ ...def, codePrefix: codePrefix(def.id) })
+        .onConflictDoNothing()
+        .returning();
       if (!rows[0]) return null;
       await tx.insert(campaignLedger).values({ campaignId: def.id, totalStock: def.totalStock });
       return toCampaign(rows[0]);
@@ -44,6 +59,13 @@ export function createCampaignsRepo(db: Executor) {
 
     async find(id: string): Promise<Campaign | null> {
       return one(await db.select().from(campaigns).where(eq(campaigns.id, id)));
+    },
+
+    /** Campaigns whose coupon codes start with this prefix (usually one). */
+    async byCodePrefix(prefix: string): Promise<Campaign[]> {
+      return (await db.select().from(campaigns).where(eq(campaigns.codePrefix, prefix)).limit(20)).map(
+        toCampaign,
+      );
     },
 
     /**
@@ -65,7 +87,8 @@ export function createCampaignsRepo(db: Executor) {
       id: string,
     ): Promise<{ totalStock: number; sold: number; rows: number } | null> {
       const result = await tx.execute<{ total_stock: number; sold: number; rows: number }>(sql`
-        select l.total_stock, l.sold, (select count(*)::int from claims where campaign_id = ${id}) as rows
+        select l.total_stock, l.sold,
+          (select count(*)::int from claims where campaign_id = ${id} and not unit_returned) as rows
         from campaign_ledger l where l.campaign_id = ${id}`);
       const row = result[0];
       return row ? { totalStock: row.total_stock, sold: row.sold, rows: row.rows } : null;

@@ -31,6 +31,12 @@ export const campaigns = pgTable(
     version: integer('version').notNull().default(1),
     /** Stock buckets (each under a hash tag of its own in Redis), fixed at creation. */
     buckets: smallint('buckets').notNull().default(1),
+    /** A coupon not redeemed within this many seconds of its claim expires (null: never). */
+    couponTtlSeconds: integer('coupon_ttl_seconds'),
+    /** Whether an expired coupon's unit goes back to stock (off: it is simply gone). */
+    returnExpired: boolean('return_expired').notNull().default(false),
+    /** The first group of every coupon code of the campaign (from its id), to find a pending coupon. */
+    codePrefix: text('code_prefix').notNull().default(''),
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
@@ -39,6 +45,8 @@ export const campaigns = pgTable(
     check('campaigns_per_user_limit_positive', sql`${t.perUserLimit} >= 1`),
     check('campaigns_window_ordered', sql`${t.endsAt} > ${t.startsAt}`),
     check('campaigns_buckets_range', sql`${t.buckets} between 1 and 64`),
+    check('campaigns_coupon_ttl_positive', sql`${t.couponTtlSeconds} is null or ${t.couponTtlSeconds} > 0`),
+    index('campaigns_code_prefix_idx').on(t.codePrefix),
   ],
 );
 
@@ -69,15 +77,38 @@ export const claims = pgTable(
      */
     homeBucket: smallint('home_bucket'),
     homeSeq: bigint('home_seq', { mode: 'number' }),
+    /**
+     * The coupon's life after the grab: active (held, usable), redeemed (used once, with its order),
+     * released (given back by its owner), expired (not redeemed in time). Postgres decides every change.
+     */
+    status: text('status').notNull().default('active'),
+    expiresAt: ts('expires_at'),
+    redeemedAt: ts('redeemed_at'),
+    orderId: text('order_id'),
+    releasedAt: ts('released_at'),
+    /** Its unit went back to stock (released, or expired on a campaign that returns them)... */
+    unitReturned: boolean('unit_returned').notNull().default(false),
+    /** ...and Redis has it back (until then the reconciler finishes the return). */
+    returnedAt: ts('returned_at'),
   },
   (t) => [
     uniqueIndex('claims_coupon_code_uq').on(t.couponCode),
-    uniqueIndex('claims_campaign_user_ordinal_uq').on(t.campaignId, t.userId, t.ordinal),
+    // A unit given back frees its (user, ordinal) place: the user may claim again within the limit.
+    uniqueIndex('claims_campaign_user_ordinal_uq')
+      .on(t.campaignId, t.userId, t.ordinal)
+      .where(sql`not ${t.unitReturned}`),
+    index('claims_campaign_user_idx').on(t.campaignId, t.userId),
+    index('claims_returning_idx').on(t.campaignId).where(sql`${t.unitReturned} and ${t.returnedAt} is null`),
+    index('claims_expiring_idx')
+      .on(t.campaignId, t.expiresAt)
+      .where(sql`${t.status} = 'active' and ${t.expiresAt} is not null`),
     uniqueIndex('claims_campaign_bucket_seq_uq').on(t.campaignId, t.bucket, t.seq),
     index('claims_campaign_home_seq_idx')
       .on(t.campaignId, t.homeBucket, t.homeSeq)
       .where(sql`${t.homeBucket} is not null`),
     check('claims_ordinal_positive', sql`${t.ordinal} >= 1`),
+    check('claims_status_known', sql`${t.status} in ('active', 'redeemed', 'released', 'expired')`),
+    check('claims_redeemed_has_order', sql`(${t.status} = 'redeemed') = (${t.orderId} is not null)`),
   ],
 );
 

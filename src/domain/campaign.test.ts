@@ -28,6 +28,8 @@ describe('effectiveChanges', () => {
       paused: false,
       version: 1,
       buckets: 1,
+      couponTtlSeconds: null,
+      returnExpired: false,
       createdAt: at,
       updatedAt: at,
     };

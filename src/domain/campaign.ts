@@ -15,6 +15,10 @@ export interface Campaign {
   version: number;
   /** Stock buckets (1 to 64), fixed at creation. */
   buckets: number;
+  /** A coupon not redeemed within this many seconds of its claim expires (null: never). */
+  couponTtlSeconds: number | null;
+  /** Whether an expired coupon's unit goes back to stock. */
+  returnExpired: boolean;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -29,7 +29,7 @@ export function claimPlace(c: Claim): { bucket: number; buckets: number; home: n
   return { bucket, buckets: c.buckets ?? 1, home: c.homeBucket ?? bucket };
 }
 
-export type ClaimStatus = 'pending' | 'persisted';
+export type { CouponStatus as ClaimStatus } from './coupon.ts';
 
 export type NotActiveReason = 'not_started' | 'ended' | 'paused';
 

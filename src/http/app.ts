@@ -3,6 +3,7 @@ import type { CampaignAdmin } from '../campaign/campaign.admin.ts';
 import type { CampaignReader } from '../campaign/campaign.read.ts';
 import type { CampaignStock } from '../campaign/campaign.stock.ts';
 import type { ClaimService } from '../claim/claim.service.ts';
+import type { CouponService } from '../coupon/coupon.service.ts';
 import type { Reconciler } from '../reconcile/reconciler.ts';
 import type { Logger } from '../shared/logger.ts';
 import { clientAddress } from './client-address.ts';
@@ -14,6 +15,7 @@ import { requestId } from './middleware/request-id.ts';
 import { adminRoutes } from './routes/admin.routes.ts';
 import { campaignsRoutes } from './routes/campaigns.routes.ts';
 import { claimsRoutes } from './routes/claims.routes.ts';
+import { couponsRoutes } from './routes/coupons.routes.ts';
 import { healthRoutes, type Readiness } from './routes/health.routes.ts';
 
 export interface AppDeps {
@@ -25,7 +27,9 @@ export interface AppDeps {
   readiness: Readiness;
   log: Logger;
   adminToken: string;
+  serviceToken: string;
   jwtSecret: string;
+  coupons: CouponService;
   ratePerSecond: number;
   /** Proxies in front of the service whose X-Forwarded-For to trust (0: the socket's address). */
   trustProxyHops: number;
@@ -51,9 +55,19 @@ export function createApp(deps: AppDeps) {
     '/v1',
     claimsRoutes({
       claims: deps.claims,
+      coupons: deps.coupons,
+      adminToken: deps.adminToken,
       jwtSecret: deps.jwtSecret,
       ratePerSecond: deps.ratePerSecond,
       addressOf,
+    }),
+  );
+  app.route(
+    '/v1',
+    couponsRoutes({
+      coupons: deps.coupons,
+      serviceTokens: [deps.serviceToken, deps.adminToken],
+      jwtSecret: deps.jwtSecret,
     }),
   );
   app.route('/v1/admin', adminRoutes(deps));

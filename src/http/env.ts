@@ -1,3 +1,5 @@
+import type { Caller } from '../coupon/coupon.service.ts';
+
 export type AppEnv = {
-  Variables: { requestId: string; userId: string };
+  Variables: { requestId: string; userId: string; caller: Caller };
 };

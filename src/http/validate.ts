@@ -56,6 +56,14 @@ export function campaignIdParam(c: Context): string {
   return id;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function claimIdParam(c: Context): string {
+  const id = c.req.param('claimId') ?? '';
+  if (!UUID.test(id)) throw invalid('claim id must be a UUID');
+  return id.toLowerCase();
+}
+
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
 
 export function idempotencyKeyHeader(c: Context): string | undefined {

@@ -1,6 +1,7 @@
 import type { StockChangeResult } from '../campaign/campaign.stock.ts';
 import { type Campaign, type CampaignState, campaignState, type LiveCampaign } from '../domain/campaign.ts';
 import type { Claim, ClaimStatus } from '../domain/claim.ts';
+import type { Coupon, CouponStatus } from '../domain/coupon.ts';
 
 /** How the API shows things: the JSON bodies of the HTTP contract, built from domain values. */
 
@@ -83,4 +84,46 @@ export function stockChangeView(r: StockChangeResult) {
 
 export function changeView<T extends { at: Date }>(row: T): Omit<T, 'at'> & { at: string } {
   return { ...row, at: row.at.toISOString() };
+}
+
+export interface CouponView {
+  code: string;
+  claimId: string;
+  campaignId: string;
+  userId: string;
+  status: CouponStatus;
+  claimedAt: string;
+  redeemedAt?: string;
+  expiresAt?: string;
+  orderId?: string;
+}
+
+const iso = (ms: number | null) => (ms === null ? undefined : new Date(ms).toISOString());
+
+export function couponView(c: Coupon, status: CouponStatus): CouponView {
+  const redeemedAt = iso(c.redeemedAt);
+  const expiresAt = iso(c.expiresAt);
+  return {
+    code: c.code,
+    claimId: c.claimId,
+    campaignId: c.campaignId,
+    userId: c.userId,
+    status,
+    claimedAt: new Date(c.claimedAt).toISOString(),
+    ...(redeemedAt ? { redeemedAt } : {}),
+    ...(expiresAt ? { expiresAt } : {}),
+    ...(c.orderId ? { orderId: c.orderId } : {}),
+  };
+}
+
+/** A claim as claims/me and the release answer show it, from its coupon. */
+export function claimOfCoupon(c: Coupon, status: CouponStatus): ClaimView {
+  return {
+    id: c.claimId,
+    campaignId: c.campaignId,
+    userId: c.userId,
+    couponCode: c.code,
+    claimedAt: new Date(c.claimedAt).toISOString(),
+    status,
+  };
 }

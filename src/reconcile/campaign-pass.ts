@@ -8,6 +8,7 @@ import { syncDefinition } from './steps/definition.ts';
 import { summarize } from './steps/drained.ts';
 import { resolveHolds } from './steps/holds.ts';
 import { checkLedger } from './steps/ledger.ts';
+import { settleLifecycle } from './steps/lifecycle.ts';
 import { recoverOrphans } from './steps/orphans.ts';
 import { settlePending } from './steps/pending.ts';
 import { checkPerUserInPostgres, checkPerUserInRedis } from './steps/per-user.ts';
@@ -30,8 +31,9 @@ const BUCKET_STEPS: readonly Step[] = [
 
 /** Then once for the campaign. */
 const CAMPAIGN_STEPS: readonly Step[] = [
-  checkPerUserInPostgres, // 10. per-user limits in Postgres (I5)
-  checkLedger, // 11. the ledger's count against the rows
+  settleLifecycle, // 10. coupons past their expiry; units given back in Postgres but not yet in Redis
+  checkPerUserInPostgres, // 11. per-user limits in Postgres (I5)
+  checkLedger, // 12. the ledger's count against the rows
 ];
 
 /** Violations found in a bucket of a campaign with several say which. */
@@ -75,6 +77,7 @@ export function reconcileCampaign(
         live: null,
         found: null,
         persistedUpTo: 0,
+        returningUpTo: 0,
         repairs,
         violations,
       };

@@ -4,6 +4,7 @@ import type { CampaignsRepo } from '../db/campaigns.repo.ts';
 import type { ChangesRepo } from '../db/changes.repo.ts';
 import type { ClaimsRepo } from '../db/claims.repo.ts';
 import type { Database, Tx } from '../db/client.ts';
+import type { CouponsRepo } from '../db/coupons.repo.ts';
 import type { RunsRepo } from '../db/runs.repo.ts';
 import type { Campaign, LiveCampaign } from '../domain/campaign.ts';
 import type { PersistJob, PersistProducer } from '../queue/persist.queue.ts';
@@ -19,7 +20,13 @@ export interface ReconcilerDeps {
   /** The Redis masters; a pass uses the background connection of the one serving its campaign. */
   redis: RedisRouter;
   keyPrefix: string;
-  repos: { campaigns: CampaignsRepo; claims: ClaimsRepo; changes: ChangesRepo; runs: RunsRepo };
+  repos: {
+    campaigns: CampaignsRepo;
+    claims: ClaimsRepo;
+    changes: ChangesRepo;
+    runs: RunsRepo;
+    coupons: CouponsRepo;
+  };
   producer: Pick<PersistProducer, 'enqueue'>;
   queue: Queue<PersistJob>;
   /** A pending claim younger than this is in transit, not lost. */
@@ -70,6 +77,8 @@ export interface PassContext {
   found: CountersFound | null;
   /** Claims in Postgres with a sequence number up to found.seq: those that existed at that read. */
   persistedUpTo: number;
+  /** Of those, units given back whose return Redis may not have applied yet. */
+  returningUpTo: number;
   readonly repairs: Repairs;
   readonly violations: Violation[];
 }
@@ -86,5 +95,7 @@ export function emptyRepairs(): Repairs {
     requeued: 0,
     verifiedRun: false,
     holdsResolved: 0,
+    expired: 0,
+    returned: 0,
   };
 }

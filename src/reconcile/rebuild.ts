@@ -23,6 +23,8 @@ export interface RebuildDeps {
   settleMs: number;
   /** Longest a hold waits for another bucket (with buckets, the settle pause lasts at least this). */
   holdMs: number;
+  /** Records in Postgres that Redis has these given-back units back. */
+  markReturned: (ids: string[]) => Promise<void>;
   now: () => number;
 }
 
@@ -95,9 +97,23 @@ async function writeClaims(
   kept: Claim[],
   persistedIds: Set<string>,
   queuedIds: Set<string>,
+  givenBack: { claim: Claim; expired: boolean }[],
 ): Promise<void> {
   const { redis } = deps;
-  await redis.unlink(keys.users, keys.claims, keys.pending, keys.refused, keys.holds);
+  await redis.unlink(
+    keys.users,
+    keys.claims,
+    keys.pending,
+    keys.refused,
+    keys.holds,
+    keys.codes,
+    keys.returned,
+  );
+  // Units already given back are never given back again; an expired coupon still counts for its user.
+  const returned = givenBack.filter((g) => claimPlace(g.claim).bucket === keys.bucket).map((g) => g.claim.id);
+  for (let i = 0; i < returned.length; i += CHUNK)
+    await redis.sadd(keys.returned, ...returned.slice(i, i + CHUNK));
+  const entriesOnly = givenBack.filter((g) => g.expired && claimPlace(g.claim).home === keys.bucket);
   const now = deps.now();
   const users = new Map<string, Claim[]>();
   for (let i = 0; i < kept.length; i += CHUNK) {
@@ -109,12 +125,14 @@ async function writeClaims(
         // Sold here for a user homed elsewhere: only its record, while pending.
         if (!persistedIds.has(c.id)) {
           pipe.hset(keys.claims, c.id, record);
+          pipe.hset(keys.codes, c.couponCode, c.id);
           pipe.zadd(keys.pending, queuedIds.has(c.id) ? now : c.claimedAt, c.id);
         }
         continue;
       }
       if (!persistedIds.has(c.id) && place.bucket === keys.bucket) {
         pipe.hset(keys.claims, c.id, record);
+        pipe.hset(keys.codes, c.couponCode, c.id);
         // Queued ones are in flight (scored now, so the reconciler leaves them to their job); survivors
         // may have lost their job (scored at their claim time).
         pipe.zadd(keys.pending, queuedIds.has(c.id) ? now : c.claimedAt, c.id);
@@ -126,6 +144,11 @@ async function writeClaims(
       else users.set(c.userId, [c]);
     }
     await pipe.exec();
+  }
+  for (const { claim } of entriesOnly) {
+    const list = users.get(claim.userId);
+    if (list) list.push(claim);
+    else users.set(claim.userId, [claim]);
   }
   const entries = [...users];
   for (let i = 0; i < entries.length; i += CHUNK) {
@@ -176,12 +199,15 @@ export async function rebuildCampaign(
   const settle = keys.buckets > 1 ? Math.max(deps.settleMs, deps.holdMs + 1_000) : deps.settleMs;
   await new Promise((r) => setTimeout(r, settle));
 
-  const [persisted, queued, surviving, elsewhere] = await Promise.all([
+  const [persisted, queued, surviving, elsewhere, givenBack] = await Promise.all([
     deps.claims.allForCampaign(def.id).then((all) => all.filter(mine)),
     queuedClaims(deps.queue, def.id).then((all) => all.filter(mine)),
     redis.hvals(keys.claims),
     keys.buckets > 1 ? target.elsewhere().then((all) => all.filter(mine)) : Promise.resolve([]),
+    deps.claims.givenBackForCampaign(def.id).then((all) => all.filter((g) => mine(g.claim))),
   ]);
+  // Given back in Postgres: not claims any more, whatever Redis or the queue still say of them.
+  const gone = new Set(givenBack.map((g) => g.claim.id));
   deps.log.info('rebuild: claims gathered', {
     campaignId: def.id,
     postgres: persisted.length,
@@ -201,17 +227,21 @@ export async function rebuildCampaign(
   for (const c of queued) add(c, 'fromQueue');
   for (const raw of surviving) add(decodeClaimRecord(raw), 'fromRedis');
   for (const c of elsewhere) add(c, 'fromRedis');
+  for (const id of gone) byId.delete(id);
 
   const { kept, dropped } = keepOnePerSlot([...byId.values()], persistedIds);
-  await writeClaims(deps, keys, kept, persistedIds, queuedIds);
+  await writeClaims(deps, keys, kept, persistedIds, queuedIds, givenBack);
   const soldHere = kept.filter((c) => claimPlace(c).bucket === keys.bucket);
   // Above the sales this bucket made and the holds it placed for sales elsewhere.
-  const highest = kept.reduce((max, c) => {
-    const place = claimPlace(c);
-    const own = place.bucket === keys.bucket ? c.seq : 0;
-    const hold = place.home === keys.bucket && place.bucket !== keys.bucket ? (c.homeSeq ?? 0) : 0;
-    return Math.max(max, own, hold);
-  }, before);
+  const highest = kept.reduce(
+    (max, c) => {
+      const place = claimPlace(c);
+      const own = place.bucket === keys.bucket ? c.seq : 0;
+      const hold = place.home === keys.bucket && place.bucket !== keys.bucket ? (c.homeSeq ?? 0) : 0;
+      return Math.max(max, own, hold);
+    },
+    givenBack.reduce((max, g) => Math.max(max, g.claim.seq), before),
+  );
   const seq = highest + SEQ_GAP;
   const { claimed, remaining } = await scripts.finishRebuild(redis, keys, def, {
     totalStock: target.totalStock,
@@ -219,6 +249,10 @@ export async function rebuildCampaign(
     seq,
     runId,
   });
+  // Redis now has every unit given back until now: nothing is left for the reconciler to return.
+  await deps.markReturned(
+    givenBack.filter((g) => claimPlace(g.claim).bucket === keys.bucket).map((g) => g.claim.id),
+  );
   deps.log.info('rebuild: campaign open again', {
     campaignId: def.id,
     bucket: keys.bucket,

@@ -18,6 +18,8 @@ export type Invariant =
   | 'refused'
   | 'ledger'
   | 'holds'
+  | 'returns'
+  | 'lifecycle'
   | 'error';
 
 export interface Violation {
@@ -60,6 +62,10 @@ export interface CampaignReport {
      * from another bucket): confirmed when that bucket sold the claim, released when none did.
      */
     holdsResolved: number;
+    /** Active coupons past their expiry, marked expired (Postgres' clock). */
+    expired: number;
+    /** Units Postgres gave back (released, expired and returned) put back in Redis by this pass. */
+    returned: number;
   };
   violations: Violation[];
   /** Persisted equals claimed and nothing is pending (I6); false while claims are in flight. */

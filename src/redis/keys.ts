@@ -29,6 +29,10 @@ export interface CampaignKeys {
   readonly reconcile: string;
   /** hash: claimId -> hold (JSON) of a claim being sold from another bucket for a user homed here */
   readonly holds: string;
+  /** hash: coupon code -> claim id, for claims still pending (the order system's lookup by code) */
+  readonly codes: string;
+  /** set: ids of claims whose unit went back to stock here (a return is applied once) */
+  readonly returned: string;
   /** string key holding the claim record an Idempotency-Key of a user produced */
   idem(userId: string, key: string): string;
   /** hash: a user's sliding window of claim attempts on this campaign (rate limit) */
@@ -96,6 +100,8 @@ function buildKeys(prefix: string, campaignId: string, bucket: number, buckets: 
     refused: `${base}:refused`,
     reconcile: `${base}:reconcile`,
     holds: `${base}:holds`,
+    codes: `${base}:codes`,
+    returned: `${base}:returned`,
     // Length-prefixing the user id keeps (user "a:b", key "c") apart from (user "a", key "b:c").
     idem: (userId, key) => `${base}:idem:${userId.length}:${userId}:${key}`,
     userRate: (userId) => `${base}:rate:u:${userId}`,

@@ -17,6 +17,14 @@ export type ErrorCode =
   | 'unsupported_media_type'
   | 'precondition_required'
   | 'rate_limited'
+  | 'coupon_not_found'
+  | 'claim_not_found'
+  | 'bundle_not_found'
+  | 'bundle_exists'
+  | 'already_redeemed'
+  | 'coupon_released'
+  | 'coupon_expired'
+  | 'forbidden'
   | 'internal_error'
   | 'unavailable';
 

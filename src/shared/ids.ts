@@ -27,10 +27,11 @@ export function uuidv7(now: number = Date.now()): string {
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
 /**
- * A coupon code: 80 random bits as 16 Crockford base32 characters, grouped by four (XXXX-XXXX-XXXX-XXXX).
- * Unambiguous to read aloud; the unique index in Postgres is the final guard.
+ * A coupon code: 80 random bits as 16 Crockford base32 characters, grouped by four (XXXX-XXXX-XXXX-XXXX),
+ * after the campaign's prefix group when given (PPPP-XXXX-XXXX-XXXX-XXXX). Unambiguous to read aloud; the
+ * unique index in Postgres is the final guard.
  */
-export function couponCode(): string {
+export function couponCode(prefix?: string): string {
   const bytes = randomBytes(10);
   let acc = 0;
   let bits = 0;
@@ -44,7 +45,7 @@ export function couponCode(): string {
       out += CROCKFORD[(acc >>> bits) & 31];
     }
   }
-  return out;
+  return prefix ? `${prefix}-${out}` : out;
 }
 
 /** A campaign id for a campaign created without one. */

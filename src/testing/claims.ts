@@ -20,7 +20,7 @@ export async function claimWithoutEnqueue(
     restoreIfKnown: async () => false,
     directory: createBucketDirectory({ emptyMs: 0 }),
     holdMs: 5_000,
-    stored: services.repos.claims.byIds,
+    storedOfUser: services.repos.coupons.ofUser,
   });
   const outcomes = await Promise.all(users.map((userId) => crashing.claim({ campaignId, userId })));
   return outcomes.map((o) => {

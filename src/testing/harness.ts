@@ -15,6 +15,7 @@ import { createLogger } from '../shared/logger.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token';
 export const JWT_SECRET = 'test-jwt-secret';
+export const SERVICE_TOKEN = 'test-service-token';
 
 /** Where a test file's Redis lives: the shared server, or the suite's 3-master cluster. */
 export type Topology = 'standalone' | 'cluster';
@@ -78,6 +79,7 @@ export async function createTestEnv(
     REDIS_PREFIX: `t${id}`,
     ADMIN_TOKEN,
     JWT_SECRET,
+    SERVICE_TOKEN,
     LOG_LEVEL: inject('logLevel'),
     PENDING_GRACE_MS: '0',
     REBUILD_SETTLE_MS: '50',

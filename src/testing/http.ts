@@ -41,6 +41,8 @@ export async function createCampaign(
     endsAt?: Date;
     id?: string;
     buckets?: number;
+    couponTtlSeconds?: number;
+    returnExpired?: boolean;
   },
 ) {
   const now = Date.now();
@@ -52,6 +54,8 @@ export async function createCampaign(
     startsAt: (fields.startsAt ?? new Date(now - 60_000)).toISOString(),
     endsAt: (fields.endsAt ?? new Date(now + 3_600_000)).toISOString(),
     ...(fields.buckets ? { buckets: fields.buckets } : {}),
+    ...(fields.couponTtlSeconds ? { couponTtlSeconds: fields.couponTtlSeconds } : {}),
+    ...(fields.returnExpired ? { returnExpired: true } : {}),
   });
   if (res.status !== 201)
     throw new Error(`create campaign failed: ${res.status} ${JSON.stringify(res.body)}`);

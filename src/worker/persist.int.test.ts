@@ -175,7 +175,7 @@ describe('persistence', () => {
       restoreIfKnown: async () => false,
       directory: createBucketDirectory({ emptyMs: 0 }),
       holdMs: 5_000,
-      stored: api.services.repos.claims.byIds,
+      storedOfUser: api.services.repos.coupons.ofUser,
     });
     const outcome = await crashing.claim({ campaignId: id, userId: 'crash-user' });
     expect(outcome.kind).toBe('claimed');

@@ -1,4 +1,4 @@
-import { count, eq } from 'drizzle-orm';
+import { and, count, eq } from 'drizzle-orm';
 import type { Claim } from '../../domain/claim.ts';
 import type { Database } from '../client.ts';
 import { claims } from '../schema.ts';
@@ -38,11 +38,22 @@ const toClaim = (r: ClaimRow): Claim => ({
 /** Reading a campaign's ledger: what the reconciler, the rebuild and the stats need. */
 export function claimReads({ db, sql }: Database) {
   return {
-    /** Every claim of a campaign, as the rebuild needs them. */
+    /** Every claim of a campaign that still holds its unit (released ones gave it back), for the rebuild. */
     async allForCampaign(campaignId: string): Promise<Claim[]> {
       const rows = await sql<ClaimRow[]>`
-        select ${sql.unsafe(CLAIM_COLUMNS)} from claims where campaign_id = ${campaignId}`;
+        select ${sql.unsafe(CLAIM_COLUMNS)} from claims where campaign_id = ${campaignId} and not unit_returned`;
       return rows.map(toClaim);
+    },
+
+    /**
+     * Claims of a campaign whose unit went back to stock (released, or expired and returned), for the
+     * rebuild: the bucket that sold each must not return it again, and an expired one still counts
+     * toward its user's limit.
+     */
+    async givenBackForCampaign(campaignId: string): Promise<{ claim: Claim; expired: boolean }[]> {
+      const rows = await sql<(ClaimRow & { status: string })[]>`
+        select ${sql.unsafe(CLAIM_COLUMNS)}, status from claims where campaign_id = ${campaignId} and unit_returned`;
+      return rows.map((r) => ({ claim: toClaim(r), expired: r.status === 'expired' }));
     },
 
     /** These claims, those Postgres has. */
@@ -57,7 +68,7 @@ export function claimReads({ db, sql }: Database) {
     /** Users holding more than `limit` claims of a campaign in Postgres (I5). */
     async usersOver(campaignId: string, limit: number): Promise<Map<string, number>> {
       const rows = await sql<{ user_id: string; n: number }[]>`
-        select user_id, count(*)::int as n from claims where campaign_id = ${campaignId}
+        select user_id, count(*)::int as n from claims where campaign_id = ${campaignId} and not unit_returned
         group by user_id having count(*) > ${limit}`;
       return new Map(rows.map((r) => [r.user_id, r.n]));
     },
@@ -66,11 +77,17 @@ export function claimReads({ db, sql }: Database) {
      * Claims a bucket of the campaign sold with a sequence number up to `seq` (older rows without one
      * count too).
      */
-    async countUpToSeq(campaignId: string, seq: number, bucket = 0): Promise<number> {
-      const [row] = await sql<{ n: number }[]>`
-        select count(*)::int as n from claims
+    async countUpToSeq(
+      campaignId: string,
+      seq: number,
+      bucket = 0,
+    ): Promise<{ held: number; returning: number }> {
+      const [row] = await sql<{ held: number; returning: number }[]>`
+        select count(*) filter (where not unit_returned)::int as held,
+          count(*) filter (where unit_returned and returned_at is null)::int as returning
+        from claims
         where campaign_id = ${campaignId} and bucket = ${bucket} and coalesce(seq, 0) <= ${seq}`;
-      return row?.n ?? 0;
+      return { held: row?.held ?? 0, returning: row?.returning ?? 0 };
     },
 
     /**
@@ -93,9 +110,22 @@ export function claimReads({ db, sql }: Database) {
       return new Map(rows.map((r) => [r.bucket, r.n]));
     },
 
+    /** Claims of the campaign in Postgres that hold their unit (not given back). */
     async countByCampaign(campaignId: string): Promise<number> {
-      const [row] = await db.select({ n: count() }).from(claims).where(eq(claims.campaignId, campaignId));
+      const [row] = await db
+        .select({ n: count() })
+        .from(claims)
+        .where(and(eq(claims.campaignId, campaignId), eq(claims.unitReturned, false)));
       return row?.n ?? 0;
+    },
+
+    /** How many of the campaign's coupons are in each state. */
+    async countByState(campaignId: string): Promise<Record<'redeemed' | 'released' | 'expired', number>> {
+      const rows = await sql<{ status: string; n: number }[]>`
+        select status, count(*)::int as n from claims where campaign_id = ${campaignId}
+        and status <> 'active' group by status`;
+      const of = (s: string) => rows.find((r) => r.status === s)?.n ?? 0;
+      return { redeemed: of('redeemed'), released: of('released'), expired: of('expired') };
     },
   };
 }

@@ -76,10 +76,13 @@ export function claimWrites({ sql }: Pick<Database, 'sql'>) {
     const rows = await sql<{ id: string }[]>`
       with ins as (
         insert into claims (id, campaign_id, user_id, ordinal, coupon_code, idempotency_key, claimed_at, seq,
-          bucket, home_bucket, home_seq)
-        select id, campaign_id, user_id, ordinal, coupon_code, idempotency_key, to_timestamp(claimed_ms / 1000.0), seq,
-          bucket, home_bucket, home_seq
+          bucket, home_bucket, home_seq, expires_at)
+        select t.id, t.campaign_id, t.user_id, t.ordinal, t.coupon_code, t.idempotency_key,
+          to_timestamp(t.claimed_ms / 1000.0), t.seq, t.bucket, t.home_bucket, t.home_seq,
+          -- The coupon's expiry follows from its claim time (Redis' clock) and the campaign's rule.
+          to_timestamp(t.claimed_ms / 1000.0) + make_interval(secs => c.coupon_ttl_seconds)
         from jsonb_to_recordset(${rowsJson(batch)}::text::jsonb) as t${rowType}
+        left join campaigns c on c.id = t.campaign_id
         on conflict do nothing
         returning id, campaign_id
       ), counted as (
@@ -139,7 +142,8 @@ export function claimWrites({ sql }: Pick<Database, 'sql'>) {
         select t.id from jsonb_to_recordset(${rowsJson(batch)}::text::jsonb) as t${rowType}
         where exists (
           select 1 from claims c where c.id <> t.id and (c.coupon_code = t.coupon_code
-            or (c.campaign_id = t.campaign_id and c.user_id = t.user_id and c.ordinal = t.ordinal)
+            or (c.campaign_id = t.campaign_id and c.user_id = t.user_id and c.ordinal = t.ordinal
+              and not c.unit_returned)
             or (c.campaign_id = t.campaign_id and c.bucket = t.bucket and c.seq = t.seq)))`;
       return new Set(rows.map((r) => r.id));
     },

@@ -1,14 +1,17 @@
 import { type Context, Hono } from 'hono';
 import type { ClaimService } from '../../claim/claim.service.ts';
+import type { CouponService } from '../../coupon/coupon.service.ts';
 import type { ClaimOutcome } from '../../domain/claim.ts';
+import { couponStatus } from '../../domain/coupon.ts';
 import type { ErrorDetails } from '../../shared/errors.ts';
 import type { AppEnv } from '../env.ts';
 import { errorBody, errorResponse } from '../errors.ts';
 import { hasBody } from '../middleware/body-limit.ts';
+import { callerAuth } from '../middleware/caller-auth.ts';
 import { rateLimit } from '../middleware/rate-limit.ts';
 import { userAuth } from '../middleware/user-auth.ts';
-import { campaignIdParam, emptyBody, idempotencyKeyHeader, readJson } from '../validate.ts';
-import { claimView } from '../views.ts';
+import { campaignIdParam, claimIdParam, emptyBody, idempotencyKeyHeader, readJson } from '../validate.ts';
+import { claimOfCoupon, claimView } from '../views.ts';
 
 const RETRY = { 'Retry-After': '1' };
 const SOLD_OUT: ErrorDetails = {
@@ -61,12 +64,15 @@ function refusal(
 
 export function claimsRoutes(deps: {
   claims: ClaimService;
+  coupons: CouponService;
+  adminToken: string;
   jwtSecret: string;
   ratePerSecond: number;
   addressOf: (c: Context<AppEnv>) => string | undefined;
 }) {
   const app = new Hono<AppEnv>();
   const auth = userAuth(deps.jwtSecret);
+  const releaseAuth = callerAuth({ serviceTokens: [deps.adminToken], jwtSecret: deps.jwtSecret });
 
   app.post('/campaigns/:id/claims', auth, rateLimit(deps.ratePerSecond), async (c) => {
     const campaignId = campaignIdParam(c);
@@ -92,7 +98,21 @@ export function claimsRoutes(deps: {
     const claims = await deps.claims.listMine(campaignId, c.get('userId'));
     if (claims === null) return errorResponse(c, refusal({ kind: 'not_found' }, campaignId));
     if (claims === 'rebuilding') return errorResponse(c, REBUILDING);
-    return c.json({ claims: claims.map((l) => claimView(l.claim, l.pending ? 'pending' : 'persisted')) });
+    const now = Date.now();
+    const views = [
+      ...claims.stored.map((s) => claimOfCoupon(s, couponStatus(s.state, s.expiresAt, now))),
+      ...claims.pending.map((p) => claimView(p, 'pending')),
+    ].sort((a, b) => a.claimedAt.localeCompare(b.claimedAt));
+    return c.json({ claims: views });
+  });
+
+  // The owner (or an admin) gives a coupon back; Postgres decides, the unit returns to stock once.
+  app.post('/campaigns/:id/claims/:claimId/release', releaseAuth, async (c) => {
+    const campaignId = campaignIdParam(c);
+    const claimId = claimIdParam(c);
+    if (hasBody(c)) await readJson(c, emptyBody, { allowEmpty: true });
+    const released = await deps.coupons.release(campaignId, claimId, c.get('caller'));
+    return c.json({ claim: claimOfCoupon(released.coupon, released.status) });
   });
 
   return app;

@@ -40,8 +40,12 @@ export async function checkCounters(ctx: PassContext): Promise<void> {
       repaired: false,
     });
   }
-  ctx.persistedUpTo = await deps.repos.claims.countUpToSeq(ctx.id, found.seq, keys.bucket);
-  const accounted = found.pending + found.refused + ctx.persistedUpTo;
+  const upTo = await deps.repos.claims.countUpToSeq(ctx.id, found.seq, keys.bucket);
+  ctx.persistedUpTo = upTo.held;
+  // Units given back in Postgres whose return Redis may or may not have applied yet (it is finished by
+  // the returns step): Redis counts them as claimed until then.
+  ctx.returningUpTo = upTo.returning;
+  const accounted = found.pending + found.refused + upTo.held + upTo.returning;
   if (found.claimed > accounted) {
     ctx.violations.push({
       invariant: 'I4',

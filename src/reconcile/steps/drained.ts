@@ -9,7 +9,8 @@ function drainedBucket(ctx: PassContext): boolean {
   const { found } = ctx;
   const claimed = found?.claimed ?? 0;
   const settled = (found?.pending ?? 0) === 0 && (found?.refused ?? 0) === 0;
-  if (found && settled && ctx.persistedUpTo !== claimed) {
+  const { persistedUpTo: held, returningUpTo: returning } = ctx;
+  if (found && settled && (claimed < held || claimed > held + returning)) {
     ctx.violations.push({
       invariant: 'I6',
       message: `nothing is pending, yet Postgres has ${ctx.persistedUpTo} claims and Redis ${claimed}`,
@@ -21,7 +22,7 @@ function drainedBucket(ctx: PassContext): boolean {
       repaired: false,
     });
   }
-  return settled && ctx.persistedUpTo === claimed;
+  return settled && returning === 0 && held === claimed;
 }
 
 /** Where things stand over the campaign's buckets, and whether it is drained (I6 in every bucket). */

@@ -1,3 +1,5 @@
+import { decodeClaimRecord } from '../../redis/records/claim-record.ts';
+import { scripts } from '../../redis/scripts/index.ts';
 import type { PassContext } from '../context.ts';
 import { requeue } from '../requeue.ts';
 
@@ -30,7 +32,13 @@ export async function recoverOrphans(ctx: PassContext): Promise<void> {
   } while (cursor !== '0');
   if (candidates.length === 0) return;
   const stored = await deps.repos.claims.existing(candidates);
-  await ctx.redis.hdel(keys.claims, ...candidates.filter((c) => stored.has(c)));
+  const done = candidates.filter((c) => stored.has(c));
+  if (done.length > 0) {
+    const stale = (await ctx.redis.hmget(keys.claims, ...done)).flatMap((r) =>
+      r ? [decodeClaimRecord(r)] : [],
+    );
+    if (stale.length > 0) await scripts.markPersisted(ctx.redis, keys, stale);
+  }
   await requeue(
     ctx,
     candidates.filter((c) => !stored.has(c)),

@@ -1,3 +1,5 @@
+import { decodeClaimRecord } from '../../redis/records/claim-record.ts';
+import { scripts } from '../../redis/scripts/index.ts';
 import type { PassContext } from '../context.ts';
 import { requeue } from '../requeue.ts';
 
@@ -31,7 +33,12 @@ export async function settlePending(ctx: PassContext): Promise<void> {
   const inPostgres = await deps.repos.claims.existing(ids);
   const done = ids.filter((c) => inPostgres.has(c));
   if (done.length > 0) {
+    // As the worker would have: records, pending entries and code index entries go.
+    const records = (await ctx.redis.hmget(keys.claims, ...done)).flatMap((r) =>
+      r ? [decodeClaimRecord(r)] : [],
+    );
     await ctx.redis.zrem(keys.pending, ...done);
+    if (records.length > 0) await scripts.markPersisted(ctx.redis, keys, records);
     ctx.repairs.markedPersisted = done.length;
   }
   await requeue(

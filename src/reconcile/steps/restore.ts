@@ -84,7 +84,13 @@ export async function restoreLostState(ctx: PassContext): Promise<void> {
           keys.bucket
         ] ?? 0);
   const result = await rebuildCampaign(
-    { ...deps, redis: ctx.redis, serverRun: ctx.serverRun, claims: deps.repos.claims },
+    {
+      ...deps,
+      redis: ctx.redis,
+      serverRun: ctx.serverRun,
+      claims: deps.repos.claims,
+      markReturned: deps.repos.coupons.markReturned,
+    },
     ctx.campaign,
     { keys, totalStock, elsewhere: () => pendingElsewhere(ctx) },
   );

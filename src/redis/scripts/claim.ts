@@ -5,7 +5,7 @@ import { parseClaimIds } from '../records/claim-ids.ts';
 import { decodeClaimRecord } from '../records/claim-record.ts';
 import { defineScript } from './source.ts';
 
-export const claimDef = defineScript('fsClaim', 'claim.lua', 8);
+export const claimDef = defineScript('fsClaim', 'claim.lua', 9);
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -18,6 +18,7 @@ declare module 'ioredis' {
       userRate: string,
       addressRate: string,
       holds: string,
+      codes: string,
       campaignId: string,
       userId: string,
       claimId: string,
@@ -132,6 +133,7 @@ export async function claim(
     keys.userRate(a.userId),
     keys.addressRate(address),
     keys.holds,
+    keys.codes,
     a.campaignId,
     a.userId,
     a.claimId,

@@ -4,7 +4,7 @@ import type { CampaignKeys } from '../keys.ts';
 import { decodeClaimRecord, encodeClaimRecord } from '../records/claim-record.ts';
 import { defineScript } from './source.ts';
 
-export const claimForeignDef = defineScript('fsClaimForeign', 'claim_foreign.lua', 3);
+export const claimForeignDef = defineScript('fsClaimForeign', 'claim_foreign.lua', 4);
 export const confirmHoldDef = defineScript('fsConfirmHold', 'confirm_hold.lua', 3);
 export const releaseHoldDef = defineScript('fsReleaseHold', 'release_hold.lua', 3);
 
@@ -14,6 +14,7 @@ declare module 'ioredis' {
       meta: string,
       claims: string,
       pending: string,
+      codes: string,
       campaignId: string,
       userId: string,
       claimId: string,
@@ -87,6 +88,7 @@ export async function claimForeign(
     keys.meta,
     keys.claims,
     keys.pending,
+    keys.codes,
     hold.campaignId,
     hold.userId,
     hold.claimId,

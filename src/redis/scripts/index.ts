@@ -21,6 +21,7 @@ import {
   verifyFence,
   verifyFenceDef,
 } from './rebuild.ts';
+import { releaseClaim, releaseClaimDef } from './release.ts';
 import { type ScriptDef, scriptSource } from './source.ts';
 import { adjustStock, adjustStockDef } from './stock.ts';
 
@@ -34,6 +35,7 @@ export const scripts = {
   claimForeign,
   confirmHold,
   releaseHold,
+  releaseClaim,
   initCampaign,
   setDefinition,
   adjustStock,
@@ -52,6 +54,7 @@ export const scriptDefs: readonly ScriptDef[] = [
   claimForeignDef,
   confirmHoldDef,
   releaseHoldDef,
+  releaseClaimDef,
   initCampaignDef,
   setDefinitionDef,
   adjustStockDef,

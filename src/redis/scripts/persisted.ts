@@ -3,7 +3,7 @@ import type { Claim } from '../../domain/claim.ts';
 import type { CampaignKeys } from '../keys.ts';
 import { defineScript } from './source.ts';
 
-export const markPersistedDef = defineScript('fsMarkPersisted', 'mark_persisted.lua', 4);
+export const markPersistedDef = defineScript('fsMarkPersisted', 'mark_persisted.lua', 5);
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -12,6 +12,7 @@ declare module 'ioredis' {
       claims: string,
       pending: string,
       refused: string,
+      codes: string,
       maxSeq: number,
       committed: number,
       ...ids: string[]
@@ -37,9 +38,10 @@ export async function markPersisted(
     keys.claims,
     keys.pending,
     keys.refused,
+    keys.codes,
     maxSeq,
     committed.length,
-    ...committed.map((c) => c.id),
+    ...committed.flatMap((c) => [c.id, c.couponCode]),
     ...refused.flatMap((x) => [x.id, x.reason]),
   );
   return reply === 1;

@@ -85,6 +85,11 @@ const schema = z.object({
    * hold at home then lapses; the reconciler resolves holds left past it).
    */
   BUCKET_HOLD_MS: int(100, 5_000),
+  /**
+   * A gift pack's reservations wait this long for the press to be decided; past it (the instance died
+   * or stalled) the reconciler settles them from the press' decision, "abort" when there is none.
+   */
+  BUNDLE_HOLD_MS: int(100, 5_000),
   /** Campaigns with more winners than this are not snapshotted (memory per instance). */
   SOLD_OUT_CACHE_MAX_WINNERS: int(0, 200_000),
   /** A Redis command on the request path that takes longer than this fails (503). */

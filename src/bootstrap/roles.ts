@@ -21,6 +21,8 @@ export function createHttpApp(services: Services, accepting: () => boolean = () 
     adminToken: config.ADMIN_TOKEN,
     serviceToken: config.SERVICE_TOKEN,
     coupons: services.coupons,
+    bundles: services.bundles,
+    bundleAdmin: services.bundleAdmin,
     jwtSecret: config.JWT_SECRET,
     ratePerSecond: config.RATE_LIMIT_PER_SECOND,
     trustProxyHops: config.TRUST_PROXY_HOPS,

@@ -1,3 +1,5 @@
+import { type BundleAdmin, createBundleAdmin } from '../bundle/bundle.admin.ts';
+import { type BundleService, createBundleService } from '../bundle/bundle.service.ts';
 import { type CampaignAdmin, createCampaignAdmin } from '../campaign/campaign.admin.ts';
 import { type CampaignReader, createCampaignReader } from '../campaign/campaign.read.ts';
 import { type CampaignRestorer, createCampaignRestorer } from '../campaign/campaign.restore.ts';
@@ -8,6 +10,7 @@ import { type ClaimService, createClaimService } from '../claim/claim.service.ts
 import { createSoldOutCache, type SoldOutCache } from '../claim/sold-out.ts';
 import type { Config } from '../config.ts';
 import { type CouponService, createCouponService } from '../coupon/coupon.service.ts';
+import { type BundlesRepo, createBundlesRepo } from '../db/bundles.repo.ts';
 import { type CampaignsRepo, createCampaignsRepo } from '../db/campaigns.repo.ts';
 import { type ChangesRepo, createChangesRepo } from '../db/changes.repo.ts';
 import { type ClaimsRepo, createClaimsRepo } from '../db/claims.repo.ts';
@@ -31,6 +34,7 @@ export interface Repos {
   changes: ChangesRepo;
   runs: RunsRepo;
   coupons: CouponsRepo;
+  bundles: BundlesRepo;
 }
 
 /** Everything one process needs: its clients, its repositories and its services, wired once. */
@@ -46,6 +50,8 @@ export interface Services {
   admin: CampaignAdmin;
   stock: CampaignStock;
   coupons: CouponService;
+  bundles: BundleService;
+  bundleAdmin: BundleAdmin;
   reconciler: Reconciler;
   restorer: CampaignRestorer;
   soldOut: SoldOutCache;
@@ -62,6 +68,7 @@ function createRepos(db: Database): Repos {
     changes: createChangesRepo(db.db),
     runs: createRunsRepo(db.db),
     coupons: createCouponsRepo(db),
+    bundles: createBundlesRepo(db.db),
   };
 }
 
@@ -246,6 +253,18 @@ export function createServices(config: Config, log: Logger, opts: { dbPoolSize?:
       announce,
       log,
     }),
+    bundles: createBundleService({
+      redis,
+      keyPrefix,
+      bundles: repos.bundles,
+      acknowledger,
+      restoreIfKnown,
+      announce,
+      holdMs: config.BUNDLE_HOLD_MS,
+      idempotencyTtlSeconds: ttl,
+      log,
+    }),
+    bundleAdmin: createBundleAdmin({ bundles: repos.bundles }),
     reconciler,
     restorer,
     soldOut,

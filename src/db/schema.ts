@@ -90,6 +90,8 @@ export const claims = pgTable(
     unitReturned: boolean('unit_returned').notNull().default(false),
     /** ...and Redis has it back (until then the reconciler finishes the return). */
     returnedAt: ts('returned_at'),
+    /** Claimed as part of a gift pack: the press of the pack (every claim of it carries the same id). */
+    bundleClaimId: uuid('bundle_claim_id'),
   },
   (t) => [
     uniqueIndex('claims_coupon_code_uq').on(t.couponCode),
@@ -106,11 +108,26 @@ export const claims = pgTable(
     index('claims_campaign_home_seq_idx')
       .on(t.campaignId, t.homeBucket, t.homeSeq)
       .where(sql`${t.homeBucket} is not null`),
+    index('claims_bundle_claim_idx').on(t.bundleClaimId).where(sql`${t.bundleClaimId} is not null`),
     check('claims_ordinal_positive', sql`${t.ordinal} >= 1`),
     check('claims_status_known', sql`${t.status} in ('active', 'redeemed', 'released', 'expired')`),
     check('claims_redeemed_has_order', sql`(${t.status} = 'redeemed') = (${t.orderId} is not null)`),
   ],
 );
+
+/** Gift packs: one coupon from each of 2 to 100 campaigns, claimed all or nothing. */
+export const bundles = pgTable(
+  'bundles',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    /** The campaigns, in the order they were given. */
+    campaignIds: text('campaign_ids').array().notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [check('bundles_size', sql`cardinality(${t.campaignIds}) between 2 and 100`)],
+);
+export type BundleRow = typeof bundles.$inferSelect;
 
 /**
  * The database's own guard against an oversell: one row per campaign counts the coupons the ledger holds

@@ -20,6 +20,8 @@ export const claimSchema = z.object({
    */
   homeBucket: z.number().int().min(0).max(63).optional(),
   homeSeq: z.number().int().positive().optional(),
+  /** Claimed as part of a gift pack: that press of the pack (shared by every claim of it). */
+  bundleClaimId: z.uuid().optional(),
 });
 export type Claim = z.infer<typeof claimSchema>;
 

@@ -1,4 +1,6 @@
 import { type Context, Hono } from 'hono';
+import type { BundleAdmin } from '../bundle/bundle.admin.ts';
+import type { BundleService } from '../bundle/bundle.service.ts';
 import type { CampaignAdmin } from '../campaign/campaign.admin.ts';
 import type { CampaignReader } from '../campaign/campaign.read.ts';
 import type { CampaignStock } from '../campaign/campaign.stock.ts';
@@ -13,6 +15,7 @@ import { type AuthFailureLimiter, authFailureLimit } from './middleware/auth-fai
 import { bodyLimit } from './middleware/body-limit.ts';
 import { requestId } from './middleware/request-id.ts';
 import { adminRoutes } from './routes/admin.routes.ts';
+import { bundleAdminRoutes, bundlesRoutes } from './routes/bundles.routes.ts';
 import { campaignsRoutes } from './routes/campaigns.routes.ts';
 import { claimsRoutes } from './routes/claims.routes.ts';
 import { couponsRoutes } from './routes/coupons.routes.ts';
@@ -30,6 +33,8 @@ export interface AppDeps {
   serviceToken: string;
   jwtSecret: string;
   coupons: CouponService;
+  bundles: BundleService;
+  bundleAdmin: BundleAdmin;
   ratePerSecond: number;
   /** Proxies in front of the service whose X-Forwarded-For to trust (0: the socket's address). */
   trustProxyHops: number;
@@ -70,6 +75,11 @@ export function createApp(deps: AppDeps) {
       jwtSecret: deps.jwtSecret,
     }),
   );
+  app.route(
+    '/v1',
+    bundlesRoutes({ bundles: deps.bundles, jwtSecret: deps.jwtSecret, ratePerSecond: deps.ratePerSecond }),
+  );
+  app.route('/v1/admin', bundleAdminRoutes(deps));
   app.route('/v1/admin', adminRoutes(deps));
   return app;
 }

@@ -56,6 +56,12 @@ export function campaignIdParam(c: Context): string {
   return id;
 }
 
+export function bundleIdParam(c: Context): string {
+  const id = c.req.param('id') ?? '';
+  if (!CAMPAIGN_ID.test(id)) throw invalid(CAMPAIGN_ID_RULE.replace('campaign', 'bundle'));
+  return id;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function claimIdParam(c: Context): string {

@@ -13,6 +13,7 @@ import { recoverOrphans } from './steps/orphans.ts';
 import { settlePending } from './steps/pending.ts';
 import { checkPerUserInPostgres, checkPerUserInRedis } from './steps/per-user.ts';
 import { reportRefused } from './steps/refused.ts';
+import { settleReservations } from './steps/reservations.ts';
 import { restoreLostState } from './steps/restore.ts';
 import { recordStockJournal } from './steps/stock-journal.ts';
 
@@ -26,6 +27,7 @@ const BUCKET_STEPS: readonly Step[] = [
   recoverOrphans, // 6. records neither pending nor refused (I4)
   reportRefused, // 7. claims Postgres refused to store
   resolveHolds, // 8. holds left past their deadline at users' home buckets
+  settleReservations, // 8b. gift-pack reservations left past their deadline
   checkPerUserInRedis, // 9. per-user limits in Redis (I3, incrementally)
 ];
 

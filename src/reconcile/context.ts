@@ -95,6 +95,7 @@ export function emptyRepairs(): Repairs {
     requeued: 0,
     verifiedRun: false,
     holdsResolved: 0,
+    reservationsSettled: 0,
     expired: 0,
     returned: 0,
   };

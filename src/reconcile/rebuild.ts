@@ -108,6 +108,7 @@ async function writeClaims(
     keys.holds,
     keys.codes,
     keys.returned,
+    keys.reservations,
   );
   // Units already given back are never given back again; an expired coupon still counts for its user.
   const returned = givenBack.filter((g) => claimPlace(g.claim).bucket === keys.bucket).map((g) => g.claim.id);

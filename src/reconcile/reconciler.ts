@@ -92,7 +92,9 @@ export function createReconciler(input: ReconcilerDeps) {
 
   const announceRepairs = async (report: CampaignReport) => {
     const r = report.repairs;
-    if (!(r.rebuilt || r.definitionSynced || r.countersFixed || r.stockChangesRecorded > 0)) return;
+    const changed = r.rebuilt || r.definitionSynced || r.countersFixed || r.stockChangesRecorded > 0;
+    // Reservations given back return stock: sold-out snapshots of the campaign are stale.
+    if (!(changed || r.reservationsSettled > 0)) return;
     await deps
       .announce?.(report.campaignId)
       .catch((err: unknown) => deps.log.warn('announce failed', { campaignId: report.campaignId, err }));

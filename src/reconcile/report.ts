@@ -18,6 +18,7 @@ export type Invariant =
   | 'refused'
   | 'ledger'
   | 'holds'
+  | 'reservations'
   | 'returns'
   | 'lifecycle'
   | 'error';
@@ -62,6 +63,11 @@ export interface CampaignReport {
      * from another bucket): confirmed when that bucket sold the claim, released when none did.
      */
     holdsResolved: number;
+    /**
+     * Gift-pack reservations left past their deadline (the pressing instance died or stalled between the
+     * phases): committed when the press was decided "commit", given back otherwise.
+     */
+    reservationsSettled: number;
     /** Active coupons past their expiry, marked expired (Postgres' clock). */
     expired: number;
     /** Units Postgres gave back (released, expired and returned) put back in Redis by this pass. */

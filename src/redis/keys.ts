@@ -33,6 +33,8 @@ export interface CampaignKeys {
   readonly codes: string;
   /** set: ids of claims whose unit went back to stock here (a return is applied once) */
   readonly returned: string;
+  /** hash: claimId -> gift-pack reservation (JSON: deadline, pack claim id, the claim it would become) */
+  readonly reservations: string;
   /** string key holding the claim record an Idempotency-Key of a user produced */
   idem(userId: string, key: string): string;
   /** hash: a user's sliding window of claim attempts on this campaign (rate limit) */
@@ -102,6 +104,7 @@ function buildKeys(prefix: string, campaignId: string, bucket: number, buckets: 
     holds: `${base}:holds`,
     codes: `${base}:codes`,
     returned: `${base}:returned`,
+    reservations: `${base}:reservations`,
     // Length-prefixing the user id keeps (user "a:b", key "c") apart from (user "a", key "b:c").
     idem: (userId, key) => `${base}:idem:${userId.length}:${userId}:${key}`,
     userRate: (userId) => `${base}:rate:u:${userId}`,
@@ -117,6 +120,19 @@ export function allCampaignKeysPattern(prefix: string): string {
 /** Pub/sub channel announcing that a campaign's definition or stock changed (payload: its id). */
 export function campaignChangedChannel(prefix: string): string {
   return `${prefix}:campaign-changed`;
+}
+
+/**
+ * A press of a gift pack (its pack claim id): the decision record, commit or abort, set once, under a tag
+ * of its own (the pack's campaigns are on other slots). Whoever sets it first decides.
+ */
+export function bundleDecisionKey(prefix: string, bundleClaimId: string): string {
+  return `${prefix}:{p:${bundleClaimId}}:decision`;
+}
+
+/** The pack claim id an Idempotency-Key of a user produced on a gift pack. */
+export function bundleIdemKey(prefix: string, bundleId: string, userId: string, key: string): string {
+  return `${prefix}:{p:${bundleId}:${userId.length}:${userId}}:idem:${key}`;
 }
 
 /** BullMQ prefix: a hash tag of its own so the queue's keys share one slot on a cluster. */

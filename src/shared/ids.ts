@@ -48,13 +48,19 @@ export function couponCode(prefix?: string): string {
   return prefix ? `${prefix}-${out}` : out;
 }
 
-/** A campaign id for a campaign created without one. */
-export function campaignId(): string {
+/** A short random id with a kind letter (`c-…`, `b-…`), for definitions created without an id. */
+function shortId(kind: string): string {
   const bytes = randomBytes(8);
-  let out = 'c-';
+  let out = `${kind}-`;
   for (const byte of bytes) out += CROCKFORD[byte & 31]!.toLowerCase();
   return out;
 }
+
+/** A campaign id for a campaign created without one. */
+export const campaignId = (): string => shortId('c');
+
+/** A gift pack's id for a pack created without one. */
+export const bundleId = (): string => shortId('b');
 
 /** A UUID (version 8, RFC 9562) derived from text: the same text always gives the same id. */
 export function uuidFromText(text: string): string {

@@ -15,10 +15,11 @@ interface ClaimRow {
   bucket: number;
   home_bucket: number | null;
   home_seq: string | null;
+  bundle_claim_id: string | null;
 }
 
 const CLAIM_COLUMNS =
-  'id, campaign_id, user_id, ordinal, coupon_code, idempotency_key, seq, bucket, home_bucket, home_seq, (extract(epoch from claimed_at) * 1000)::bigint as ms';
+  'id, campaign_id, user_id, ordinal, coupon_code, idempotency_key, seq, bucket, home_bucket, home_seq, bundle_claim_id, (extract(epoch from claimed_at) * 1000)::bigint as ms';
 
 const toClaim = (r: ClaimRow): Claim => ({
   id: r.id,
@@ -33,6 +34,7 @@ const toClaim = (r: ClaimRow): Claim => ({
   ...(r.bucket === 0 ? {} : { bucket: r.bucket }),
   ...(r.home_bucket === null ? {} : { homeBucket: r.home_bucket }),
   ...(r.home_seq === null ? {} : { homeSeq: Number(r.home_seq) }),
+  ...(r.bundle_claim_id === null ? {} : { bundleClaimId: r.bundle_claim_id }),
 });
 
 /** Reading a campaign's ledger: what the reconciler, the rebuild and the stats need. */

@@ -39,13 +39,14 @@ function rowsJson(batch: Claim[]): string {
       bucket: c.bucket ?? 0,
       home_bucket: c.homeBucket ?? null,
       home_seq: c.homeSeq ?? null,
+      bundle_claim_id: c.bundleClaimId ?? null,
     })),
   );
 }
 
 /** The SQL type of one row of a batch as jsonb_to_recordset unpacks it. */
 const ROW_TYPE =
-  '(id uuid, campaign_id text, user_id text, ordinal int, coupon_code text, idempotency_key text, claimed_ms bigint, seq bigint, bucket smallint, home_bucket smallint, home_seq bigint)';
+  '(id uuid, campaign_id text, user_id text, ordinal int, coupon_code text, idempotency_key text, claimed_ms bigint, seq bigint, bucket smallint, home_bucket smallint, home_seq bigint, bundle_claim_id uuid)';
 
 const reasonOf = (err: unknown): RefusalReason | null => {
   const state = sqlState(err) ?? '';
@@ -76,9 +77,9 @@ export function claimWrites({ sql }: Pick<Database, 'sql'>) {
     const rows = await sql<{ id: string }[]>`
       with ins as (
         insert into claims (id, campaign_id, user_id, ordinal, coupon_code, idempotency_key, claimed_at, seq,
-          bucket, home_bucket, home_seq, expires_at)
+          bucket, home_bucket, home_seq, bundle_claim_id, expires_at)
         select t.id, t.campaign_id, t.user_id, t.ordinal, t.coupon_code, t.idempotency_key,
-          to_timestamp(t.claimed_ms / 1000.0), t.seq, t.bucket, t.home_bucket, t.home_seq,
+          to_timestamp(t.claimed_ms / 1000.0), t.seq, t.bucket, t.home_bucket, t.home_seq, t.bundle_claim_id,
           -- The coupon's expiry follows from its claim time (Redis' clock) and the campaign's rule.
           to_timestamp(t.claimed_ms / 1000.0) + make_interval(secs => c.coupon_ttl_seconds)
         from jsonb_to_recordset(${rowsJson(batch)}::text::jsonb) as t${rowType}

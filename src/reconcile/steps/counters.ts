@@ -45,7 +45,8 @@ export async function checkCounters(ctx: PassContext): Promise<void> {
   // Units given back in Postgres whose return Redis may or may not have applied yet (it is finished by
   // the returns step): Redis counts them as claimed until then.
   ctx.returningUpTo = upTo.returning;
-  const accounted = found.pending + found.refused + upTo.held + upTo.returning;
+  // A gift pack's reservation counts as claimed from the start; it is settled by the reservations step.
+  const accounted = found.pending + found.refused + found.reserved + upTo.held + upTo.returning;
   if (found.claimed > accounted) {
     ctx.violations.push({
       invariant: 'I4',
@@ -54,6 +55,7 @@ export async function checkCounters(ctx: PassContext): Promise<void> {
         claimed: found.claimed,
         pending: found.pending,
         refused: found.refused,
+        reserved: found.reserved,
         persisted: ctx.persistedUpTo,
       },
       repaired: false,

@@ -1,4 +1,12 @@
 import type { Cluster, Redis } from 'ioredis';
+import {
+  abortReservation,
+  abortReservationDef,
+  commitReservation,
+  commitReservationDef,
+  reserveUnit,
+  reserveUnitDef,
+} from './bundle.ts';
 import { initCampaign, initCampaignDef, setDefinition, setDefinitionDef } from './campaign.ts';
 import { claim, claimDef } from './claim.ts';
 import {
@@ -36,6 +44,9 @@ export const scripts = {
   confirmHold,
   releaseHold,
   releaseClaim,
+  reserveUnit,
+  commitReservation,
+  abortReservation,
   initCampaign,
   setDefinition,
   adjustStock,
@@ -55,6 +66,9 @@ export const scriptDefs: readonly ScriptDef[] = [
   confirmHoldDef,
   releaseHoldDef,
   releaseClaimDef,
+  reserveUnitDef,
+  commitReservationDef,
+  abortReservationDef,
   initCampaignDef,
   setDefinitionDef,
   adjustStockDef,

@@ -7,7 +7,7 @@ import { defineScript } from './source.ts';
 export const beginRebuildDef = defineScript('fsBeginRebuild', 'begin_rebuild.lua', 1);
 export const finishRebuildDef = defineScript('fsFinishRebuild', 'finish_rebuild.lua', 1);
 export const verifyFenceDef = defineScript('fsVerifyFence', 'verify_fence.lua', 1);
-export const reconcileCountersDef = defineScript('fsReconcileCounters', 'reconcile_counters.lua', 3);
+export const reconcileCountersDef = defineScript('fsReconcileCounters', 'reconcile_counters.lua', 4);
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -22,6 +22,7 @@ declare module 'ioredis' {
       meta: string,
       pending: string,
       refused: string,
+      reservations: string,
       totalStock: number,
     ): Result<number[], Context>;
   }
@@ -89,6 +90,8 @@ export interface CountersFound {
   pending: number;
   refused: number;
   seq: number;
+  /** Gift-pack reservations awaiting their decision: counted as claimed, not yet claims. */
+  reserved: number;
 }
 
 export type CountersResult =
@@ -101,9 +104,9 @@ export async function reconcileCounters(
   keys: CampaignKeys,
   totalStock: number,
 ): Promise<CountersResult> {
-  const [code, totalFound = 0, remaining = 0, claimed = 0, pending = 0, refused = 0, seq = 0] =
-    await r.fsReconcileCounters(keys.meta, keys.pending, keys.refused, totalStock);
-  const found = { totalStock: totalFound, remaining, claimed, pending, refused, seq };
+  const [code, totalFound = 0, remaining = 0, claimed = 0, pending = 0, refused = 0, seq = 0, reserved = 0] =
+    await r.fsReconcileCounters(keys.meta, keys.pending, keys.refused, keys.reservations, totalStock);
+  const found = { totalStock: totalFound, remaining, claimed, pending, refused, seq, reserved };
   if (code === 0) return { kind: 'consistent', found };
   if (code === 1) return { kind: 'corrected', found };
   if (code === -1) return { kind: 'oversold', found };

@@ -12,6 +12,7 @@ const heavy = [
   'load-tests/fleet.int.test.ts',
   'load-tests/clock.int.test.ts',
   'src/redis/failover.int.test.ts',
+  'src/bundle/bundles.storm.int.test.ts',
 ];
 
 /** The product's suite (`npm test`). The strategy lab is a tool with a suite of its own (vitest.lab.config.ts). */

@@ -109,7 +109,7 @@ try {
     if (rs.length > 0) console.log(`\n${headings[variant]}\n${textTable(rs)}`);
   }
   const ratios = Object.fromEntries(
-    (['capacity', 'single'] as const).map((variant) => [
+    (['capacity', 'single', 'multi'] as const).map((variant) => [
       variant,
       {
         vsForUpdate: ratio(results, 'for-update', variant),
@@ -120,7 +120,8 @@ try {
   const x = (n: number | undefined) => (n === undefined ? 'n/a' : `${n.toFixed(1)}x`);
   console.log(
     `\nproduct / SELECT FOR UPDATE: ${x(ratios.capacity?.vsForUpdate)} at capacity, ${x(ratios.single?.vsForUpdate)} in the storm (goal >= 10x)` +
-      `\nproduct / conditional UPDATE: ${x(ratios.capacity?.vsConditional)} at capacity, ${x(ratios.single?.vsConditional)} in the storm (goal >= 5x)`,
+      `\nproduct / conditional UPDATE: ${x(ratios.capacity?.vsConditional)} at capacity, ${x(ratios.single?.vsConditional)} in the storm (goal >= 5x)` +
+      `\ngift packs / SELECT FOR UPDATE: ${x(ratios.multi?.vsForUpdate)}, / conditional UPDATE: ${x(ratios.multi?.vsConditional)} in the multi-item orders`,
   );
 
   const dir = `${projectRoot}load-tests/results`;

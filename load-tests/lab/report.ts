@@ -59,16 +59,20 @@ export function textTable(results: RunResult[]): string {
 }
 
 /**
- * Product path (acknowledged) over another strategy's claims/s on as many instances, in the capacity run
- * or the single-item storm; undefined when either is missing.
+ * Product path (acknowledged) over another strategy's claims/s on as many instances, in the capacity run,
+ * the single-item storm or the multi-item orders; undefined when either is missing.
  */
 export function ratio(
   results: RunResult[],
   strategy: string,
-  variant: 'capacity' | 'single',
+  variant: RunResult['variant'],
 ): number | undefined {
+  // The multi-item run of the product has one stage: its answers are its acknowledgements.
   const product = results.find(
-    (r) => r.strategy === 'product' && r.variant === variant && r.stage === 'acknowledged',
+    (r) =>
+      r.strategy === 'product' &&
+      r.variant === variant &&
+      (r.stage === 'acknowledged' || r.stage === undefined),
   );
   const other = results.find(
     (r) => r.strategy === strategy && r.variant === variant && r.instances === product?.instances,

@@ -1,6 +1,7 @@
 import { startLabFleet } from './lab-fleet.ts';
 import type { RunResult } from './result.ts';
 import { PRODUCT_ID, runProduct } from './run-product.ts';
+import { runProductMulti } from './run-product-multi.ts';
 import { runStrategy, runStrategyCapacity } from './run-strategy.ts';
 import type { LabCapacity, LabScenario } from './scenario.ts';
 import { strategies } from './strategies/index.ts';
@@ -105,6 +106,15 @@ export async function runLab(plan: LabPlan): Promise<RunResult[]> {
       ...(plan.onLine ? { onLine: plan.onLine } : {}),
     })) {
       record(r);
+    }
+    if (plan.multi) {
+      record(
+        await runProductMulti({
+          scenario: plan.multi,
+          basePort: plan.basePort,
+          ...(plan.onLine ? { onLine: plan.onLine } : {}),
+        }),
+      );
     }
   }
   return results;

@@ -22,6 +22,8 @@ export function adminClient(baseUrl: string, adminToken: string) {
         startsAt: new Date(Date.now() - 60_000).toISOString(),
         endsAt: new Date(Date.now() + 24 * 3_600_000).toISOString(),
       }),
+    createBundle: (b: { id: string; campaignIds: string[]; name?: string }) =>
+      call('POST', '/bundles', { id: b.id, name: b.name ?? b.id, campaignIds: b.campaignIds }),
     stats: (id: string) =>
       call('GET', `/campaigns/${id}/stats`) as Promise<{
         totalStock: number;

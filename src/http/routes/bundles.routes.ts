@@ -64,7 +64,9 @@ export function bundlesRoutes(deps: { bundles: BundleService; jwtSecret: string;
       case 'claimed':
       case 'replayed': {
         const claims = outcome.claims.map((claim) => claimView(claim, 'pending'));
-        return c.json({ bundleId, claims }, outcome.kind === 'claimed' ? 201 : 200);
+        // The press' id: every claim of it carries it in Postgres (claims.bundle_claim_id).
+        const bundleClaimId = outcome.claims[0]?.bundleClaimId;
+        return c.json({ bundleId, bundleClaimId, claims }, outcome.kind === 'claimed' ? 201 : 200);
       }
       default:
         return errorResponse(c, refusal(outcome));

@@ -95,6 +95,10 @@ export function createCouponService(deps: CouponServiceDeps) {
 
     /** Redeems the coupon for an order, once: the same order again replays; another order is refused. */
     async redeem(code: string, orderId: string): Promise<CouponAnswer> {
+      // One conditional UPDATE decides it in the usual case (the coupon is in Postgres and active);
+      // otherwise the coupon is looked up (a pending one is stored first) and the UPDATE tried again.
+      const first = await deps.coupons.redeem(code, orderId);
+      if (first) return answer(first);
       const current = await byCode(code);
       if (!current) throw notFound(code);
       const redeemed = await deps.coupons.redeem(code, orderId);

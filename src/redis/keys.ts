@@ -48,19 +48,20 @@ export function campaignTag(campaignId: string): string {
 }
 
 /**
- * Bucket b's hash tag (b >= 1): `{c:<id>/<b>.<salt>}` with the first salt that puts it in the b-th of
- * n equal arcs of the slot ring, counted from bucket 0's slot. Clusters split the slots into contiguous
- * ranges, so buckets on evenly spaced slots land on different masters (as far as there are masters);
- * the choice depends only on (id, b, n), so every process finds the same tags without storing them.
+ * Bucket b's hash tag (b >= 1): `{c:<id>/<b>.<salt>}` with the first salt that puts it in the right arc of
+ * the slot ring. The ring is cut into n equal arcs counted from slot 0; bucket 0 (the campaign's own tag)
+ * falls in one of them, and bucket b takes the b-th arc after it. A cluster splits the slots into
+ * contiguous ranges, by default equal ones from slot 0, so with n a multiple of the number of masters
+ * every master gets n / masters buckets, and otherwise the buckets still spread as far as the ranges
+ * allow. The choice depends only on (id, b, n), so every process finds the same tags without storing them.
  */
 export function bucketTag(campaignId: string, b: number, n: number): string {
   if (b === 0) return campaignTag(campaignId);
-  const start = hashSlot(campaignTag(campaignId));
-  const arc = SLOTS / n;
+  const arcOf = (slot: number) => Math.floor((slot * n) / SLOTS);
+  const arc = (arcOf(hashSlot(campaignTag(campaignId))) + b) % n;
   for (let salt = 0; ; salt++) {
     const tag = `{c:${campaignId}/${b}.${salt}}`;
-    const offset = (hashSlot(tag) - start + SLOTS) % SLOTS;
-    if (offset >= b * arc && offset < (b + 1) * arc) return tag;
+    if (arcOf(hashSlot(tag)) === arc) return tag;
   }
 }
 

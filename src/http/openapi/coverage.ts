@@ -59,7 +59,8 @@ export function missingRouteHint({ method, path }: ServedRoute): string {
     '    },',
     '  }),',
     'Then give src/http/openapi/conformance.int.test.ts a request for each status you documented',
-    '(its last test lists any status no request produced).',
+    '(its last test lists any status no request produced; a new path parameter also needs SAMPLE and BAD',
+    'values there, and a new body a VALID_BODY entry).',
   ];
   return lines.join('\n');
 }

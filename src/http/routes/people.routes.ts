@@ -11,6 +11,8 @@ function scalarBundlePath(): string {
   return join(dirname(entry), 'browser', 'standalone.js');
 }
 
+const FAVICON =
+  "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Crect width='16' height='16' rx='3' fill='%235ad1a7'/%3E%3C/svg%3E";
 const DASHBOARD = new URL('../../ops/dashboard/dashboard.html', import.meta.url);
 
 /** Read once, on first use; a failed read is retried on the next request. */
@@ -37,7 +39,13 @@ export function peopleRoutes(document: () => unknown) {
         url: '/openapi.json',
         cdn: '/docs/scalar.js',
         pageTitle: 'Flash-sale coupons: API reference',
+        // Nothing from outside hosts: no fonts, no agent chat (it asks a registry), no telemetry.
         withDefaultFonts: false,
+        agent: { disabled: true },
+        showDeveloperTools: 'never',
+        telemetry: false,
+        // An inline icon, so the browser does not ask for /favicon.ico (a 404).
+        favicon: FAVICON,
       }),
     )
     .get('/docs/scalar.js', async (c) =>

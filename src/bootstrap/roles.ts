@@ -1,6 +1,7 @@
 import type { Worker } from 'bullmq';
 import { createApp } from '../http/app.ts';
 import { createAuthFailureLimiter } from '../http/middleware/auth-failures.ts';
+import { createOverview } from '../ops/overview.ts';
 import type { PersistJob } from '../queue/persist.queue.ts';
 import { startReconcileScheduler } from '../reconcile/scheduler.ts';
 import { createPersistWorker, type PersistDeps } from '../worker/persist.worker.ts';
@@ -23,6 +24,14 @@ export function createHttpApp(services: Services, accepting: () => boolean = () 
     coupons: services.coupons,
     bundles: services.bundles,
     bundleAdmin: services.bundleAdmin,
+    outcomes: services.outcomes,
+    overview: createOverview({
+      campaigns: services.campaigns,
+      tally: services.outcomes,
+      redis: services.clients.router,
+      keyPrefix: config.REDIS_PREFIX,
+      queue: services.clients.persistQueue,
+    }),
     jwtSecret: config.JWT_SECRET,
     ratePerSecond: config.RATE_LIMIT_PER_SECOND,
     trustProxyHops: config.TRUST_PROXY_HOPS,

@@ -18,6 +18,7 @@ import type { Database } from '../db/client.ts';
 import { type CouponsRepo, createCouponsRepo } from '../db/coupons.repo.ts';
 import { createRunsRepo, type RunsRepo } from '../db/runs.repo.ts';
 import { type Claim, claimPlace } from '../domain/claim.ts';
+import { createOutcomeTally, type OutcomeTally } from '../ops/outcomes.ts';
 import { createPersistProducer, type PersistProducer } from '../queue/persist.queue.ts';
 import { createReconciler, type Reconciler } from '../reconcile/reconciler.ts';
 import { createSubscriber } from '../redis/connections.ts';
@@ -55,6 +56,8 @@ export interface Services {
   reconciler: Reconciler;
   restorer: CampaignRestorer;
   soldOut: SoldOutCache;
+  /** Claim outcomes counted here and summed in Redis (the dashboard's mix). */
+  outcomes: OutcomeTally;
   /** Announces on pub/sub that a campaign changed, and drops this instance's snapshot of it at once. */
   announce(campaignId: string): Promise<void>;
   /** Flushes buffered claims to the queue, waits for restores, then closes every connection. */
@@ -183,6 +186,9 @@ function acknowledgerFor(
   });
 }
 
+/** How often an instance adds its claim outcome counts to the shared sums in Redis. */
+const OUTCOME_FLUSH_MS = 1_000;
+
 /** The one bootstrap: creates every client and service of a process (nothing else opens connections). */
 export function createServices(config: Config, log: Logger, opts: { dbPoolSize?: number } = {}): Services {
   const clients = createClients(config, log, opts);
@@ -214,6 +220,8 @@ export function createServices(config: Config, log: Logger, opts: { dbPoolSize?:
     announce,
   };
   const ttl = config.IDEMPOTENCY_TTL_SECONDS;
+  const outcomes = createOutcomeTally({ redis, keyPrefix, log });
+  outcomes.start(OUTCOME_FLUSH_MS);
   return {
     config,
     log,
@@ -268,8 +276,10 @@ export function createServices(config: Config, log: Logger, opts: { dbPoolSize?:
     reconciler,
     restorer,
     soldOut,
+    outcomes,
     announce,
     async close() {
+      await outcomes.close();
       await acknowledger.drain();
       await producer.drain();
       await restorer.settle();

@@ -1,4 +1,5 @@
-import { type Context, Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import type { BundleAdmin } from '../bundle/bundle.admin.ts';
 import type { BundleService } from '../bundle/bundle.service.ts';
 import type { CampaignAdmin } from '../campaign/campaign.admin.ts';
@@ -6,6 +7,8 @@ import type { CampaignReader } from '../campaign/campaign.read.ts';
 import type { CampaignStock } from '../campaign/campaign.stock.ts';
 import type { ClaimService } from '../claim/claim.service.ts';
 import type { CouponService } from '../coupon/coupon.service.ts';
+import type { OutcomeTally } from '../ops/outcomes.ts';
+import type { OverviewReader } from '../ops/overview.ts';
 import type { Reconciler } from '../reconcile/reconciler.ts';
 import type { Logger } from '../shared/logger.ts';
 import { clientAddress } from './client-address.ts';
@@ -13,13 +16,16 @@ import type { AppEnv } from './env.ts';
 import { errorBody, handleError } from './errors.ts';
 import { type AuthFailureLimiter, authFailureLimit } from './middleware/auth-failures.ts';
 import { bodyLimit } from './middleware/body-limit.ts';
+import { claimOutcomes } from './middleware/claim-outcomes.ts';
 import { requestId } from './middleware/request-id.ts';
+import { apiDocument, registerApiDocs } from './openapi/document.ts';
 import { adminRoutes } from './routes/admin.routes.ts';
 import { bundleAdminRoutes, bundlesRoutes } from './routes/bundles.routes.ts';
 import { campaignsRoutes } from './routes/campaigns.routes.ts';
 import { claimsRoutes } from './routes/claims.routes.ts';
 import { couponsRoutes } from './routes/coupons.routes.ts';
 import { healthRoutes, type Readiness } from './routes/health.routes.ts';
+import { peopleRoutes } from './routes/people.routes.ts';
 
 export interface AppDeps {
   claims: ClaimService;
@@ -35,6 +41,8 @@ export interface AppDeps {
   coupons: CouponService;
   bundles: BundleService;
   bundleAdmin: BundleAdmin;
+  outcomes: OutcomeTally;
+  overview: OverviewReader;
   ratePerSecond: number;
   /** Proxies in front of the service whose X-Forwarded-For to trust (0: the socket's address). */
   trustProxyHops: number;
@@ -44,15 +52,19 @@ export interface AppDeps {
 const MAX_BODY_BYTES = 16 * 1024;
 
 export function createApp(deps: AppDeps) {
-  const app = new Hono<AppEnv>();
+  // OpenAPIHono routes exactly like Hono; it adds the registry the document is generated from.
+  const app = new OpenAPIHono<AppEnv>();
+  registerApiDocs(app);
   app.onError(handleError(deps.log));
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
   const addressOf = (c: Context<AppEnv>) => clientAddress(c, deps.trustProxyHops);
   app.use(requestId());
   app.use('/v1/*', authFailureLimit(deps.authFailures, addressOf));
   app.use('/v1/*', bodyLimit(MAX_BODY_BYTES));
+  app.use('/v1/campaigns/:id/claims', claimOutcomes(deps.outcomes));
 
   app.route('/', healthRoutes(deps.readiness));
+  app.route('/', peopleRoutes(apiDocument(app)));
   // Minimal JSON route with no dependencies: the reference the benchmark measures the claim path against.
   app.get('/v1/ping', (c) => c.json({ ok: true }));
   app.route('/v1', campaignsRoutes(deps));

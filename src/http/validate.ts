@@ -50,11 +50,22 @@ export async function readJson<S extends z.ZodType>(
   return parsed.data;
 }
 
+/** Path and header values as the OpenAPI document describes them (the checks below use the same rules). */
+export const campaignIdSchema = z
+  .string()
+  .regex(CAMPAIGN_ID, CAMPAIGN_ID_RULE)
+  .meta({ example: 'spring-sale' });
+
 export function campaignIdParam(c: Context): string {
   const id = c.req.param('id') ?? '';
   if (!CAMPAIGN_ID.test(id)) throw invalid(CAMPAIGN_ID_RULE);
   return id;
 }
+
+export const bundleIdSchema = z
+  .string()
+  .regex(CAMPAIGN_ID, CAMPAIGN_ID_RULE.replace('campaign', 'bundle'))
+  .meta({ example: 'starter-pack' });
 
 export function bundleIdParam(c: Context): string {
   const id = c.req.param('id') ?? '';
@@ -63,6 +74,7 @@ export function bundleIdParam(c: Context): string {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const claimIdSchema = z.string().regex(UUID).meta({ format: 'uuid' });
 
 export function claimIdParam(c: Context): string {
   const id = c.req.param('claimId') ?? '';
@@ -71,6 +83,10 @@ export function claimIdParam(c: Context): string {
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
+export const idempotencyKeySchema = z
+  .string()
+  .regex(IDEMPOTENCY_KEY)
+  .describe('1 to 128 visible ASCII characters; the same key again replays the first answer');
 
 export function idempotencyKeyHeader(c: Context): string | undefined {
   const key = header(c, 'idempotency-key');

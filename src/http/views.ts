@@ -1,18 +1,20 @@
+import type { z } from 'zod';
 import type { StockChangeResult } from '../campaign/campaign.stock.ts';
-import { type Campaign, type CampaignState, campaignState, type LiveCampaign } from '../domain/campaign.ts';
+import type { Bundle } from '../db/bundles.repo.ts';
+import { type Campaign, campaignState, type LiveCampaign } from '../domain/campaign.ts';
 import type { Claim, ClaimStatus } from '../domain/claim.ts';
 import type { Coupon, CouponStatus } from '../domain/coupon.ts';
+import type {
+  adminCampaignSchema,
+  bundleViewSchema,
+  claimViewSchema,
+  couponViewSchema,
+  publicCampaignSchema,
+} from './views.schema.ts';
 
-/** How the API shows things: the JSON bodies of the HTTP contract, built from domain values. */
+/** How the API shows things: the JSON bodies of the HTTP contract (shapes: views.schema.ts), from domain values. */
 
-export interface ClaimView {
-  id: string;
-  campaignId: string;
-  userId: string;
-  couponCode: string;
-  claimedAt: string;
-  status: ClaimStatus;
-}
+export type ClaimView = z.infer<typeof claimViewSchema>;
 
 export function claimView(claim: Claim, status: ClaimStatus): ClaimView {
   return {
@@ -25,16 +27,7 @@ export function claimView(claim: Claim, status: ClaimStatus): ClaimView {
   };
 }
 
-export interface PublicCampaign {
-  id: string;
-  name: string;
-  startsAt: string;
-  endsAt: string;
-  state: CampaignState;
-  totalStock: number;
-  remaining: number;
-  perUserLimit: number;
-}
+export type PublicCampaign = z.infer<typeof publicCampaignSchema>;
 
 export function publicView(c: LiveCampaign, now: number): PublicCampaign {
   return {
@@ -50,17 +43,12 @@ export function publicView(c: LiveCampaign, now: number): PublicCampaign {
 }
 
 /** A campaign as the admin API shows it (from Postgres, the source of truth for definitions). */
-export interface AdminCampaign {
-  id: string;
-  name: string;
-  totalStock: number;
-  perUserLimit: number;
-  startsAt: string;
-  endsAt: string;
-  paused: boolean;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
+export type AdminCampaign = z.infer<typeof adminCampaignSchema>;
+
+export type BundleView = z.infer<typeof bundleViewSchema>;
+
+export function bundleView(b: Bundle): BundleView {
+  return { id: b.id, name: b.name, campaignIds: b.campaignIds, createdAt: b.createdAt.toISOString() };
 }
 
 export function adminView(c: Campaign): AdminCampaign {
@@ -73,6 +61,9 @@ export function adminView(c: Campaign): AdminCampaign {
     endsAt: c.endsAt.toISOString(),
     paused: c.paused,
     version: c.version,
+    buckets: c.buckets,
+    couponTtlSeconds: c.couponTtlSeconds,
+    returnExpired: c.returnExpired,
     createdAt: c.createdAt.toISOString(),
     updatedAt: c.updatedAt.toISOString(),
   };
@@ -86,17 +77,7 @@ export function changeView<T extends { at: Date }>(row: T): Omit<T, 'at'> & { at
   return { ...row, at: row.at.toISOString() };
 }
 
-export interface CouponView {
-  code: string;
-  claimId: string;
-  campaignId: string;
-  userId: string;
-  status: CouponStatus;
-  claimedAt: string;
-  redeemedAt?: string;
-  expiresAt?: string;
-  orderId?: string;
-}
+export type CouponView = z.infer<typeof couponViewSchema>;
 
 const iso = (ms: number | null) => (ms === null ? undefined : new Date(ms).toISOString());
 

@@ -113,6 +113,14 @@ function buildKeys(prefix: string, campaignId: string, bucket: number, buckets: 
   };
 }
 
+/**
+ * hash: claim outcome -> count, summed from every instance's tally (the dashboard's outcome mix). Beside
+ * bucket 0's keys, outside CampaignKeys: no script reads it, and a rebuild leaves it alone.
+ */
+export function outcomesKey(prefix: string, campaignId: string): string {
+  return `${prefix}:${campaignTag(campaignId)}:outcomes`;
+}
+
 /** Pattern matching every key of every campaign under a prefix (for SCAN; not a hot path). */
 export function allCampaignKeysPattern(prefix: string): string {
   return `${prefix}:{c:*}:*`;

@@ -4,6 +4,7 @@ import type { CampaignReader } from '../../campaign/campaign.read.ts';
 import { createCampaignBody, patchCampaignBody, stockBody } from '../../campaign/campaign.schema.ts';
 import type { CampaignStock } from '../../campaign/campaign.stock.ts';
 import type { Campaign } from '../../domain/campaign.ts';
+import type { OverviewReader } from '../../ops/overview.ts';
 import type { Reconciler } from '../../reconcile/reconciler.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { AppEnv } from '../env.ts';
@@ -43,6 +44,7 @@ export function adminRoutes(deps: {
   admin: CampaignAdmin;
   stock: CampaignStock;
   reconciler: Reconciler;
+  overview: OverviewReader;
   adminToken: string;
 }) {
   const app = new Hono<AppEnv>();
@@ -86,6 +88,9 @@ export function adminRoutes(deps: {
   app.route('/', reconcileRoutes(deps));
 
   app.get('/campaigns/:id/stats', async (c) => c.json(await deps.campaigns.stats(campaignIdParam(c))));
+
+  // What /dashboard polls: every recent campaign in one answer.
+  app.get('/dashboard', async (c) => c.json(await deps.overview()));
 
   return app;
 }

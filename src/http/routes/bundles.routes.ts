@@ -2,7 +2,6 @@ import { Hono } from 'hono';
 import type { BundleAdmin } from '../../bundle/bundle.admin.ts';
 import { createBundleBody } from '../../bundle/bundle.schema.ts';
 import type { BundleOutcome, BundleService } from '../../bundle/bundle.service.ts';
-import type { Bundle } from '../../db/bundles.repo.ts';
 import type { ErrorDetails } from '../../shared/errors.ts';
 import type { AppEnv } from '../env.ts';
 import { errorResponse } from '../errors.ts';
@@ -11,14 +10,7 @@ import { hasBody } from '../middleware/body-limit.ts';
 import { rateLimit } from '../middleware/rate-limit.ts';
 import { userAuth } from '../middleware/user-auth.ts';
 import { bundleIdParam, emptyBody, idempotencyKeyHeader, readJson } from '../validate.ts';
-import { claimView } from '../views.ts';
-
-const bundleView = (b: Bundle) => ({
-  id: b.id,
-  name: b.name,
-  campaignIds: b.campaignIds,
-  createdAt: b.createdAt.toISOString(),
-});
+import { bundleView, claimView } from '../views.ts';
 
 function refusal(outcome: Exclude<BundleOutcome, { kind: 'claimed' | 'replayed' }>): ErrorDetails {
   switch (outcome.kind) {

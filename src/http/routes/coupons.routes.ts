@@ -8,9 +8,11 @@ import { callerAuth } from '../middleware/caller-auth.ts';
 import { readJson } from '../validate.ts';
 import { couponView } from '../views.ts';
 
-const redeemBody = z.strictObject({
+export const redeemBody = z.strictObject({
   orderId: z.string().regex(ORDER_ID, 'orderId must be 1 to 128 visible ASCII characters'),
 });
+
+export const couponCodeSchema = z.string().regex(COUPON_CODE).meta({ example: 'K7QX-3M9P-TR2D-8HVA-0B4C' });
 
 function codeParam(raw: string | undefined): string {
   const code = (raw ?? '').toUpperCase();

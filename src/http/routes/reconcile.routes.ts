@@ -6,7 +6,7 @@ import { AppError } from '../../shared/errors.ts';
 import type { AppEnv } from '../env.ts';
 import { readJson } from '../validate.ts';
 
-const reconcileBody = z.strictObject({ campaignId: z.string().regex(CAMPAIGN_ID).optional() });
+export const reconcileBody = z.strictObject({ campaignId: z.string().regex(CAMPAIGN_ID).optional() });
 
 /** Admin doors of the reconciler: run it now (optionally one campaign), and read recent reports. */
 export function reconcileRoutes(deps: { reconciler: Reconciler }) {

@@ -1,3 +1,4 @@
+import { setPhase } from '../lib/progress.ts';
 import { startLabFleet } from './lab-fleet.ts';
 import type { RunResult } from './result.ts';
 import { PRODUCT_ID, runProduct } from './run-product.ts';
@@ -56,6 +57,7 @@ export async function runLab(plan: LabPlan): Promise<RunResult[]> {
             ? [1, plan.single.instances]
             : [plan.single.instances];
         for (const instances of counts) {
+          setPhase(`${strategy.id} x${instances}, storm`);
           record(
             await runStrategy({
               fleet,
@@ -66,6 +68,7 @@ export async function runLab(plan: LabPlan): Promise<RunResult[]> {
               warmUp,
             }),
           );
+          setPhase(`${strategy.id} x${instances}, capacity`);
           if (plan.capacity)
             record(
               await runStrategyCapacity({
@@ -80,6 +83,7 @@ export async function runLab(plan: LabPlan): Promise<RunResult[]> {
       }
       if (plan.multi) {
         for (const strategy of chosen.filter((s) => s.multiItem)) {
+          setPhase(`${strategy.id}, multi-item storm`);
           record(
             await runStrategy({
               fleet,
@@ -97,6 +101,7 @@ export async function runLab(plan: LabPlan): Promise<RunResult[]> {
     }
   }
   if (wanted(PRODUCT_ID)) {
+    setPhase('product: storm and capacity');
     for (const r of await runProduct({
       scenario: plan.single,
       basePort: plan.basePort,
@@ -107,5 +112,6 @@ export async function runLab(plan: LabPlan): Promise<RunResult[]> {
       record(r);
     }
   }
+  setPhase('');
   return results;
 }

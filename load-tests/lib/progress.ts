@@ -30,6 +30,11 @@ export function setPhase(name: string): void {
   phaseTally = { statuses: new Map(), lastSecond: [] };
 }
 
+/** Renames the current phase (its step, say) and keeps its tally. */
+export function renamePhase(name: string): void {
+  phase = name;
+}
+
 /** One progress line from a tally (exported for its test). */
 export function progressLine(elapsedS: number, name: string, statuses: Map<number, number>, last: number[]) {
   const sorted = [...last].sort((a, b) => a - b);

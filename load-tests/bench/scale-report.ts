@@ -25,6 +25,9 @@ export interface ScaleFigures {
       claims: number;
       passes: number;
       passMs: number[];
+      slowMaxMs: number;
+      slowOver10Ms: number;
+      slowest: SlowEntry[];
     }[];
     p50Ratio: number[];
     p99Ratio: number[];
@@ -49,7 +52,8 @@ export function scaleTable(f: ScaleFigures): string {
     '  claims while reconcile passes run:',
     ...f.latency.windows.map(
       (w) =>
-        `    ${w.campaign.padEnd(5)} p50 ${w.p50} ms  p99 ${w.p99} ms  (${w.claims} claims, ${w.passes} passes, median pass ${med(w.passMs)} ms)`,
+        `    ${w.campaign.padEnd(5)} p50 ${w.p50} ms  p99 ${w.p99} ms  (${w.claims} claims, ${w.passes} passes, median pass ${med(w.passMs)} ms)` +
+        `  SLOWLOG max ${w.slowMaxMs} ms, ${w.slowOver10Ms} over 10 ms: ${w.slowest.map((e) => `${e.ms.toFixed(1)} ${e.command}`).join('; ')}`,
     ),
     `  big / small: p50 ${f.latency.p50Ratio.join(', ')}; p99 ${f.latency.p99Ratio.join(', ')}  (goal ${f.latency.goal})`,
     `  SLOWLOG while measuring (from ${f.slowlog.thresholdMs} ms): ${f.slowlog.entries} entries, max ${f.slowlog.maxMs} ms (goal ${f.slowlog.goal})`,
@@ -77,8 +81,26 @@ export function scaleReport(f: ScaleFigures): string {
       ),
       '<h2>Claims while reconciliation passes run</h2>',
       table(
-        ['campaign', 'p50 ms', 'p99 ms', 'claims', 'passes', 'median pass ms'],
-        f.latency.windows.map((w) => [w.campaign, w.p50, w.p99, w.claims, w.passes, med(w.passMs)]),
+        [
+          'campaign',
+          'p50 ms',
+          'p99 ms',
+          'claims',
+          'passes',
+          'median pass ms',
+          'SLOWLOG max ms',
+          'over 10 ms',
+        ],
+        f.latency.windows.map((w) => [
+          w.campaign,
+          w.p50,
+          w.p99,
+          w.claims,
+          w.passes,
+          med(w.passMs),
+          w.slowMaxMs,
+          w.slowOver10Ms,
+        ]),
       ),
       `<p>big / small: p50 ${f.latency.p50Ratio.join(', ')}; p99 ${f.latency.p99Ratio.join(', ')} (goal ${escapeHtml(f.latency.goal)}).</p>`,
       '<h2>SLOWLOG</h2>',

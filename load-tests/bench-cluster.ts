@@ -22,7 +22,7 @@ import { queuePrefix } from '../src/redis/keys.ts';
 import { type PrivateCluster, startPrivateCluster } from '../src/testing/redis-cluster.ts';
 import { type PrivateRedis, startPrivateRedis } from '../src/testing/redis-server.ts';
 import { clusterReport, clusterTables } from './bench/cluster-report.ts';
-import { type HotRun, hotCampaignRun } from './bench/hot-campaign.ts';
+import { type HotRun, hotCampaignRun, placementOdds, slotOwners } from './bench/hot-campaign.ts';
 import { claimRound, median, rotation, round2 } from './bench/rounds.ts';
 import { adminClient } from './lib/api.ts';
 import { stopOnExit, trackPid } from './lib/children.ts';
@@ -158,6 +158,10 @@ try {
     redis.disconnect();
   }
 
+  // Beyond the campaigns sold: how bucketTag spreads buckets over this cluster's masters, 1,000 ids.
+  const owners = await slotOwners(cluster.nodes[0]!);
+  const placement = BUCKETS.filter((n) => n >= 3).map((n) => placementOdds(owners, n));
+
   // ... and the same rows in Postgres once a worker has drained them.
   setPhase('worker draining the hot campaigns');
   worker = spawnService({ name: 'worker-1', env: { ...clusterEnv, ROLE: 'worker' } });
@@ -240,6 +244,7 @@ try {
       goal: 'cluster >= 0.8x standalone',
     },
     hot,
+    placement,
   };
   console.log(`\n${clusterTables(figures)}`);
   const out = new URL('load-tests/results/', `file://${projectRoot}`);

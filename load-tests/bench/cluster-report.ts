@@ -19,6 +19,8 @@ export interface ClusterFigures {
     goal: string;
   };
   hot: HotRun[];
+  /** Over 1,000 made-up campaign ids: how often every master gets within 1.2x of an even share. */
+  placement: { buckets: number; evenShare: number; meanWorstVsEven: number }[];
 }
 
 const exact = (h: HotRun) => (h.checks.every((c) => c.ok) ? 'exact' : 'WRONG');
@@ -89,6 +91,19 @@ export function clusterReport(f: ClusterFigures): string {
           title: `${h.buckets} bucket(s): claim scripts per master`,
           bars: h.masters.map((m) => ({ label: m.node, value: m.claimScripts })),
         }),
+      ),
+      '<h2>Bucket placement beyond these campaigns</h2>',
+      table(
+        [
+          'buckets',
+          'campaigns with every master within 1.2x of even (of 1,000 ids)',
+          'busiest master vs even, mean',
+        ],
+        f.placement.map((p) => [
+          p.buckets,
+          `${(p.evenShare * 100).toFixed(1)}%`,
+          `${p.meanWorstVsEven.toFixed(2)}x`,
+        ]),
       ),
       table(
         ['buckets', 'check', 'result'],

@@ -41,6 +41,8 @@ export interface ModeFigures {
 export interface DurabilityFigures {
   setup: string;
   modes: ModeFigures[];
+  /** WAIT calls the primary served while measuring, and replica mode's 201s then (WAITs are coalesced). */
+  waits: { calls: number; replicaClaims: number };
   goals: { replicaVsRedis: string; postgresP99AtHalfPeak: string };
 }
 
@@ -122,6 +124,9 @@ export async function measureDurability(opts: DurabilityOptions): Promise<Durabi
       fleets.set(mode, { fleet, data, campaignId, tokens: tokenSupply(opts.jwtSecret, `${mode}-${run}`) });
     }
 
+    const primary = new Redis(servers.primary.url, { maxRetriesPerRequest: 1 });
+    await primary.config('RESETSTAT');
+    let replicaClaims = 0;
     const perRound: Record<Mode, { rate: number; p50: number; p99: number }>[] = [];
     const unexpected: Record<Mode, number> = { redis: 0, replica: 0, postgres: 0 };
     // Round 0 warms the JIT and the connections and is not counted.
@@ -138,6 +143,7 @@ export async function measureDurability(opts: DurabilityOptions): Promise<Durabi
           connections: opts.connections,
         });
         row[mode] = { rate: x.rate, p50: x.p50, p99: x.p99 };
+        if (mode === 'replica') replicaClaims += x.statuses['201'] ?? 0;
         if (r > 0) unexpected[mode] += x.unexpected;
       }
       console.log(
@@ -177,8 +183,11 @@ export async function measureDurability(opts: DurabilityOptions): Promise<Durabi
         statuses: res.statuses,
       };
       unexpected[mode] += res.requests - (res.statuses['201'] ?? 0);
+      if (mode === 'replica') replicaClaims += res.statuses['201'] ?? 0;
     }
     setPhase('');
+    const waitCalls = Number(/^cmdstat_wait:calls=(\d+)/m.exec(await primary.info('commandstats'))?.[1] ?? 0);
+    primary.disconnect();
 
     const modes = MODES.map((mode): ModeFigures => {
       const ratios = perRound.map((row) => row[mode].rate / row.redis.rate);
@@ -201,6 +210,7 @@ export async function measureDurability(opts: DurabilityOptions): Promise<Durabi
         `${opts.rounds} rotating closed-loop rounds of ${opts.seconds} s, ${opts.connections} connections per instance, ` +
         `after a warm-up round; then ${opts.halfPeakSeconds} s at ${halfRate} claims/s (half of redis mode's peak) per mode`,
       modes,
+      waits: { calls: waitCalls, replicaClaims },
       goals: { replicaVsRedis: '>= 0.8', postgresP99AtHalfPeak: '<= 60 ms' },
     };
   } finally {
@@ -224,6 +234,7 @@ export function durabilityTable(d: DurabilityFigures): string {
     `ACK_DURABILITY modes (${d.setup})`,
     '  mode        claims/s  vs redis (per round)          closed loop           open model at half of redis peak',
     ...lines,
+    `  replica mode: ${d.waits.replicaClaims} claims acknowledged after ${d.waits.calls} WAIT calls on the primary`,
     `  goals: replica >= 0.8x redis; postgres p99 <= 60 ms at half of peak intake`,
   ].join('\n');
 }

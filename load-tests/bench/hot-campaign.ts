@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { campaignKeys, queuePrefix } from '../../src/redis/keys.ts';
+import { bucketTag, campaignKeys, queuePrefix } from '../../src/redis/keys.ts';
 import { hashSlot } from '../../src/redis/slot.ts';
 import type { PrivateCluster } from '../../src/testing/redis-cluster.ts';
 import { adminClient } from '../lib/api.ts';
@@ -67,7 +67,7 @@ async function onEachNode(nodes: string[], cmd: (r: Redis) => Promise<unknown>) 
 }
 
 /** Which master serves each slot range (CLUSTER SLOTS of the first node). */
-async function slotOwners(node: string): Promise<{ from: number; to: number; node: string }[]> {
+export async function slotOwners(node: string): Promise<{ from: number; to: number; node: string }[]> {
   const r = new Redis({ port: Number(node.split(':')[1]), host: '127.0.0.1', maxRetriesPerRequest: 1 });
   try {
     const slots = await r.cluster('SLOTS');
@@ -214,4 +214,37 @@ function judge(
     { ok: phantom === 0, what: `410s answered before the last winner's request was sent: ${phantom}` },
     { ok: other === 0, what: `answers other than 201, 409, 410: ${other}` },
   ];
+}
+
+/**
+ * How often buckets spread evenly, over `samples` made-up campaign ids on this cluster's slot map (by
+ * bucket count, each bucket taking an equal part of the traffic): the share of campaigns whose every
+ * master holds within 1.2x of an even share, and the mean of the busiest master's share vs even. Pure
+ * arithmetic on keys.ts' bucketTag, so it says what the placement does beyond the few campaigns sold.
+ */
+export function placementOdds(
+  owners: { from: number; to: number; node: string }[],
+  buckets: number,
+  samples = 1_000,
+): { buckets: number; evenShare: number; meanWorstVsEven: number } {
+  const nodes = [...new Set(owners.map((o) => o.node))];
+  const ownerOf = (slot: number) => owners.find((o) => slot >= o.from && slot <= o.to)!.node;
+  let even = 0;
+  let worst = 0;
+  for (let i = 0; i < samples; i++) {
+    const id = `placement-${i}`;
+    const counts = new Map(nodes.map((n) => [n, 0]));
+    for (let b = 0; b < buckets; b++) {
+      const node = ownerOf(hashSlot(bucketTag(id, b, buckets)));
+      counts.set(node, counts.get(node)! + 1);
+    }
+    const vsEven = [...counts.values()].map((c) => (c * nodes.length) / buckets);
+    worst += Math.max(...vsEven);
+    if (vsEven.every((x) => x <= 1.2 && x >= 1 / 1.2)) even++;
+  }
+  return {
+    buckets,
+    evenShare: Math.round((even / samples) * 1000) / 1000,
+    meanWorstVsEven: Math.round((worst / samples) * 100) / 100,
+  };
 }

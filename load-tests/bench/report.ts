@@ -45,6 +45,7 @@ export function durabilitySection(d: DurabilityFigures): string {
       unit: '/s',
       bars: d.modes.map((m) => ({ label: m.mode, value: m.claimsPerSecond })),
     }),
+    `<p>Replica mode: ${d.waits.replicaClaims} claims acknowledged after ${d.waits.calls} WAIT calls on the primary (one WAIT covers every claim answered before it was sent).</p>`,
     `<p>Goals: replica ${escapeHtml(d.goals.replicaVsRedis)} of redis; postgres p99 ${escapeHtml(d.goals.postgresP99AtHalfPeak)} at half of the peak intake.</p>`,
   ].join('\n');
 }

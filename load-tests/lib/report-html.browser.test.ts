@@ -63,6 +63,7 @@ const reports: Record<string, string> = {
     durability: {
       setup: 'test',
       goals: { replicaVsRedis: '>= 0.8', postgresP99AtHalfPeak: '<= 60 ms' },
+      waits: { calls: 10, replicaClaims: 100 },
       modes: (['redis', 'replica', 'postgres'] as const).map((mode) => ({
         mode,
         claimsPerSecond: 1000,
@@ -89,6 +90,7 @@ const reports: Record<string, string> = {
       goal: '>= 0.8',
     },
     hot: [hot(1), hot(3)],
+    placement: [{ buckets: 3, evenShare: 0.4, meanWorstVsEven: 1.6 }],
   }),
   scale: scaleReport({
     machine: 'test',

@@ -28,7 +28,13 @@ import { createLogger } from '../src/shared/logger.ts';
 import { type PrivateRedis, startPrivateRedis } from '../src/testing/redis-server.ts';
 import { persistClaims } from '../src/worker/persist.worker.ts';
 import { median, round2 } from './bench/rounds.ts';
-import { type ScaleFigures, type SlowEntry, scaleReport, scaleTable } from './bench/scale-report.ts';
+import {
+  type CommandLatency,
+  type ScaleFigures,
+  type SlowEntry,
+  scaleReport,
+  scaleTable,
+} from './bench/scale-report.ts';
 import { stopOnExit, trackPid } from './lib/children.ts';
 import { projectRoot, type ServiceProcess, spawnService, waitReady } from './lib/processes.ts';
 import { recordAnswer, renamePhase, setPhase, watchProgress } from './lib/progress.ts';
@@ -53,6 +59,30 @@ const REPEATS = Number(values.repeats);
 const PROBE = Math.min(50_000, BIG);
 const SLOWLOG_FROM_US = 1_000;
 const run = Date.now().toString(36);
+
+/**
+ * Each command's server-side latency percentiles (Redis 7 latency tracking; commands called from scripts
+ * counted as such) with its calls, from INFO latencystats and commandstats. Unlike SLOWLOG's maximum, a
+ * percentile over thousands of calls is not moved by a few calls during which the shared machine
+ * descheduled Redis.
+ */
+function serverLatency(latencystats: string, commandstats: string): CommandLatency[] {
+  const calls = new Map(
+    [...commandstats.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)].map((m) => [m[1]!, Number(m[2])]),
+  );
+  return [
+    ...latencystats.matchAll(/^latency_percentiles_usec_([^:]+):p50=([\d.]+),p99=([\d.]+),p99\.9=([\d.]+)/gm),
+  ]
+    .map((m) => ({
+      command: m[1]!,
+      calls: calls.get(m[1]!) ?? 0,
+      p50Us: Number(m[2]),
+      p99Us: Number(m[3]),
+      p999Us: Number(m[4]),
+    }))
+    .filter((c) => !['slowlog', 'config', 'info'].includes(c.command))
+    .sort((a, b) => b.calls - a.calls);
+}
 
 let redisServer: PrivateRedis | undefined;
 let services: Services | undefined;
@@ -215,6 +245,7 @@ try {
       await waitReady(loop);
       setPhase(`${name} (${name === 'big' ? BIG : SMALL} claimed), claims while passes run`);
       await ops.slowlog('RESET');
+      await ops.config('RESETSTAT');
       const done: { startMs: number; endMs: number; ms: number }[] = [];
       const until = performance.now() + WINDOW_S * 1000;
       await Promise.all(
@@ -231,6 +262,7 @@ try {
         }),
       );
       const slow = slowOf((await ops.slowlog('GET', 100_000)) as unknown[]);
+      const commands = serverLatency(await ops.info('latencystats'), await ops.info('commandstats'));
       measuredSlow.push(...slow);
       await loop.stop();
       loop = undefined;
@@ -247,6 +279,7 @@ try {
         slowMaxMs: Math.max(0, ...slow.map((e) => e.ms)),
         slowOver10Ms: slow.filter((e) => e.ms > 10).length,
         slowest: [...slow].sort((a, b) => b.ms - a.ms).slice(0, 3),
+        commands,
       });
       console.log(
         `${name.padEnd(5)} (${name === 'big' ? BIG : SMALL} claimed): ${during.length} claims during ${passes.length} passes ` +

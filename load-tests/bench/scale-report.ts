@@ -5,6 +5,21 @@ export interface SlowEntry {
   command: string;
 }
 
+export interface CommandLatency {
+  command: string;
+  calls: number;
+  p50Us: number;
+  p99Us: number;
+  p999Us: number;
+}
+
+/** The claim scripts and the reconciler's scan, then the other commands with the longest p99.9. */
+export function notable(commands: CommandLatency[], n = 5): CommandLatency[] {
+  const named = ['evalsha', 'hscan'].flatMap((name) => commands.filter((c) => c.command === name));
+  const rest = commands.filter((c) => !named.includes(c)).sort((a, b) => b.p999Us - a.p999Us);
+  return [...named, ...rest].slice(0, n);
+}
+
 export interface ScaleFigures {
   machine: string;
   setup: string;
@@ -28,6 +43,7 @@ export interface ScaleFigures {
       slowMaxMs: number;
       slowOver10Ms: number;
       slowest: SlowEntry[];
+      commands: CommandLatency[];
     }[];
     p50Ratio: number[];
     p99Ratio: number[];
@@ -54,6 +70,14 @@ export function scaleTable(f: ScaleFigures): string {
       (w) =>
         `    ${w.campaign.padEnd(5)} p50 ${w.p50} ms  p99 ${w.p99} ms  (${w.claims} claims, ${w.passes} passes, median pass ${med(w.passMs)} ms)` +
         `  SLOWLOG max ${w.slowMaxMs} ms, ${w.slowOver10Ms} over 10 ms: ${w.slowest.map((e) => `${e.ms.toFixed(1)} ${e.command}`).join('; ')}`,
+    ),
+    '  server-side latency per command (INFO latencystats, µs p50/p99/p99.9, calls), per window:',
+    ...f.latency.windows.map(
+      (w) =>
+        `    ${w.campaign.padEnd(5)} ` +
+        notable(w.commands)
+          .map((c) => `${c.command} ${c.p50Us}/${c.p99Us}/${c.p999Us} (${c.calls})`)
+          .join('  '),
     ),
     `  big / small: p50 ${f.latency.p50Ratio.join(', ')}; p99 ${f.latency.p99Ratio.join(', ')}  (goal ${f.latency.goal})`,
     `  SLOWLOG while measuring (from ${f.slowlog.thresholdMs} ms): ${f.slowlog.entries} entries, max ${f.slowlog.maxMs} ms (goal ${f.slowlog.goal})`,
@@ -103,6 +127,15 @@ export function scaleReport(f: ScaleFigures): string {
         ]),
       ),
       `<p>big / small: p50 ${f.latency.p50Ratio.join(', ')}; p99 ${f.latency.p99Ratio.join(', ')} (goal ${escapeHtml(f.latency.goal)}).</p>`,
+      '<h2>Server-side latency per command, per window (µs)</h2>',
+      table(
+        ['window', 'command', 'calls', 'p50', 'p99', 'p99.9'],
+        f.latency.windows.flatMap((w, i) =>
+          w.commands
+            .slice(0, 6)
+            .map((c) => [`${i + 1}. ${w.campaign}`, c.command, c.calls, c.p50Us, c.p99Us, c.p999Us]),
+        ),
+      ),
       '<h2>SLOWLOG</h2>',
       `<p>${f.slowlog.entries} entries from ${f.slowlog.thresholdMs} ms, max ${f.slowlog.maxMs} ms (goal ${escapeHtml(f.slowlog.goal)}).</p>`,
       table(

@@ -116,6 +116,7 @@ const reports: Record<string, string> = {
           slowMaxMs: 1.5,
           slowOver10Ms: 0,
           slowest: [],
+          commands: [{ command: 'hscan', calls: 3, p50Us: 200, p99Us: 400, p999Us: 400 }],
         },
       ],
       p50Ratio: [1],

@@ -48,6 +48,12 @@ export function clusterTables(f: ClusterFigures): string {
     ...f.hot.flatMap((h) =>
       h.checks.map((c) => `    ${c.ok ? 'ok  ' : 'FAIL'} ${h.buckets} bucket(s): ${c.what}`),
     ),
+    '',
+    "bucket placement over 1,000 made-up campaign ids on this cluster's slot map (bucket counts per master)",
+    ...f.placement.map(
+      (p) =>
+        `  ${String(p.buckets).padStart(2)} buckets: ${(p.evenShare * 100).toFixed(1)}% of campaigns with every master within 1.2x of even; busiest master x${p.meanWorstVsEven.toFixed(2)} on average`,
+    ),
   ];
   return lines.join('\n');
 }

@@ -1,5 +1,6 @@
 /**
  * npm run bench -- [--apis 5] [--base-port 3101] [--rounds 3] [--seconds 5] [--connections 20]
+ *   [--only ratios,durability] [--durability-apis 2] [--durability-base-port 3121]
  *
  * Performance figures as ratios measured in one run on one fleet (this machine is shared and noisy;
  * absolute numbers wander, ratios measured side by side hold):
@@ -9,18 +10,21 @@
  *  4. persistence lag p50/p99 at half of the peak intake (goal p99 <= 250 ms)
  * The rounds of 1 and 2 alternate, so noise hits every route alike. No worker runs during them (the
  * request path is measured on its own); the claims they accept are the backlog that 3 drains.
- * Writes load-tests/results/bench.json.
+ * A progress line per second goes to stderr. Writes load-tests/results/bench.json and bench.html.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import postgres from 'postgres';
 import { couponCode, uuidv7 } from '../src/shared/ids.ts';
+import { type DurabilityFigures, durabilityTable, measureDurability } from './bench/durability.ts';
+import { benchReport } from './bench/report.ts';
 import { adminClient, mintTokens } from './lib/api.ts';
 import { stopOnExit } from './lib/children.ts';
 import { runOpenModel } from './lib/driver.ts';
 import { type Fleet, startFleet } from './lib/fleet.ts';
 import { projectRoot, type ServiceProcess, spawnService, waitReady } from './lib/processes.ts';
+import { recordAnswer, setPhase, watchProgress } from './lib/progress.ts';
 import { scratch } from './lib/scratch.ts';
 import { summarize } from './lib/stats.ts';
 import { type TokenSupply, tokenSupply } from './lib/tokens.ts';
@@ -33,8 +37,16 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '5' },
     connections: { type: 'string', default: '20' },
     'lag-seconds': { type: 'string', default: '10' },
+    only: { type: 'string', default: 'ratios,durability' },
+    'durability-apis': { type: 'string', default: '2' },
+    'durability-base-port': { type: 'string', default: '3121' },
+    'half-peak-seconds': { type: 'string', default: '5' },
   },
 });
+const only = new Set(values.only.split(','));
+for (const o of only)
+  if (o !== 'ratios' && o !== 'durability')
+    throw new Error(`--only takes ratios and/or durability, not ${o}`);
 const ROUNDS = Number(values.rounds);
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
@@ -81,7 +93,7 @@ async function round(
         new Promise<autocannon.Result>((resolve, reject) =>
           autocannon({ ...make(base), connections: CONNECTIONS, duration: SECONDS }, (err, r) =>
             err ? reject(err) : resolve(r),
-          ),
+          ).on('response', (_client, status, _bytes, ms) => recordAnswer(status, ms)),
         ),
     ),
   );
@@ -114,7 +126,11 @@ const reserveForRound = (routes: { supply: TokenSupply; busiest: number }[]) => 
   };
 };
 
-try {
+const stopProgress = watchProgress();
+const figures: Record<string, unknown> = {
+  machine: `${process.platform} ${process.arch}, ${(await import('node:os')).cpus().length} cores, node ${process.version}`,
+};
+async function ratios() {
   const apis = Number(values.apis);
   console.log(`starting ${apis} api instances (no worker yet) from port ${values['base-port']}...`);
   fleet = await startFleet({ apis, workers: 0, basePort: Number(values['base-port']), env });
@@ -157,13 +173,17 @@ try {
     const roundDone = reserveForRound([pingTokens, winnerTokens, loserTokens]);
     // The bare route ignores the header, but the generator's work per request (on these shared cores)
     // is then the same in every round.
+    setPhase(`bare route, round ${r}`);
     const ping = await round(
       bases,
       (base) => ({ ...withToken(pingTokens.supply), url: `${base}/v1/ping` }),
       (x) => x['2xx'],
     );
+    setPhase(`claims, round ${r}`);
     const claim = await round(bases, claimOn(claimsId, winnerTokens.supply), (x) => x['2xx']);
+    setPhase(`sold-out, round ${r}`);
     const soldOut = await round(bases, claimOn(soldOutId, loserTokens.supply), (x) => x['4xx']);
+    setPhase('');
     const signed = roundDone();
     if (r > 0) signedInRounds += signed;
     for (const x of [...claim.results, ...soldOut.results]) unexpected += x.non2xx - x['4xx'] + x.errors;
@@ -190,6 +210,7 @@ try {
   // 3. The backlog those rounds left, drained by one worker process, against a raw batched INSERT.
   const before = await admin.stats(claimsId);
   const backlog = before.claimed - before.persisted;
+  setPhase(`worker drain of ${backlog} claims`);
   worker = spawnService({ name: 'worker-1', env: { ...env, ROLE: 'worker' } });
   await waitReady(worker);
   const drainStart = performance.now();
@@ -228,6 +249,7 @@ try {
   const lagSeconds = Number(values['lag-seconds']);
   // Exactly one arrival per token: this run's count is known before it starts.
   const lagTokens = mintTokens(JWT_SECRET, `lag-${run}`, lagRate * lagSeconds);
+  setPhase(`persistence lag at ${lagRate}/s`);
   const intake = await runOpenModel({
     arrivals: lagRate * lagSeconds,
     arrivalTime: (i) => i / lagRate,
@@ -246,10 +268,12 @@ try {
     select extract(epoch from persisted_at - claimed_at) * 1000 as lag from claims where campaign_id = ${lagId}`;
   await sql.end();
   const lag = summarize(lagRows.map((r) => Number(r.lag)));
+  setPhase('');
+  await worker.stop();
+  await fleet.stop();
 
   const ratio = (x: number, y: number) => Math.round((x / y) * 100) / 100;
-  const figures = {
-    machine: `${process.platform} ${process.arch}, ${(await import('node:os')).cpus().length} cores, node ${process.version}`,
+  const r = {
     setup: { apis, connectionsPerInstance: CONNECTIONS, rounds: ROUNDS, secondsPerRound: SECONDS },
     claimVsBare: {
       ratio: Math.round(median(claimRatios) * 100) / 100,
@@ -284,17 +308,48 @@ try {
     unexpectedAnswers: unexpected,
     tokensSignedDuringMeasuredRounds: signedInRounds,
   };
+  Object.assign(figures, r);
   console.log(`
 ${figures.machine}; ${apis} api instances, ${CONNECTIONS} connections each, ${ROUNDS} alternating rounds of ${SECONDS} s after a warm-up round
-  claim path vs bare JSON route        ${figures.claimVsBare.ratio.toFixed(2)}  (median of rounds ${figures.claimVsBare.perRound.join(', ')}; ${figures.claimVsBare.claimsPerSecond} claims/s vs ${figures.claimVsBare.barePerSecond} req/s; goal >= 0.6)
-  sold-out rejections vs bare route    ${figures.soldOutVsBare.ratio.toFixed(2)}  (median of rounds ${figures.soldOutVsBare.perRound.join(', ')}; ${figures.soldOutVsBare.rejectionsPerSecond} 410s/s vs ${figures.soldOutVsBare.barePerSecond} req/s; goal >= 0.9)
-  worker drain vs raw batched INSERT   ${figures.drainVsRawInsert.ratio.toFixed(2)}  (${figures.drainVsRawInsert.drainRowsPerSecond} rows/s vs ${figures.drainVsRawInsert.rawInsertRowsPerSecond} rows/s, ${backlog} claims; goal >= 0.3)
+  claim path vs bare JSON route        ${r.claimVsBare.ratio.toFixed(2)}  (median of rounds ${r.claimVsBare.perRound.join(', ')}; ${r.claimVsBare.claimsPerSecond} claims/s vs ${r.claimVsBare.barePerSecond} req/s; goal >= 0.6)
+  sold-out rejections vs bare route    ${r.soldOutVsBare.ratio.toFixed(2)}  (median of rounds ${r.soldOutVsBare.perRound.join(', ')}; ${r.soldOutVsBare.rejectionsPerSecond} 410s/s vs ${r.soldOutVsBare.barePerSecond} req/s; goal >= 0.9)
+  worker drain vs raw batched INSERT   ${r.drainVsRawInsert.ratio.toFixed(2)}  (${r.drainVsRawInsert.drainRowsPerSecond} rows/s vs ${r.drainVsRawInsert.rawInsertRowsPerSecond} rows/s, ${backlog} claims; goal >= 0.3)
   persistence lag at ${lagRate} claims/s   p50 ${lag.p50} ms, p99 ${lag.p99} ms  (half the peak intake; goal p99 <= 250 ms)
   unexpected answers: ${unexpected}${signedInRounds > 0 ? `\n  note: ${signedInRounds} tokens were signed during the measured rounds (more requests than reserved)` : ''}`);
+  return r;
+}
+
+try {
+  const ratioFigures = only.has('ratios') ? await ratios() : undefined;
+  if (only.has('durability')) {
+    const durability = await measureDurability({
+      apis: Number(values['durability-apis']),
+      basePort: Number(values['durability-base-port']),
+      rounds: ROUNDS,
+      seconds: SECONDS,
+      connections: CONNECTIONS,
+      halfPeakSeconds: Number(values['half-peak-seconds']),
+      adminToken: ADMIN_TOKEN,
+      jwtSecret: JWT_SECRET,
+    });
+    figures.durability = durability;
+    console.log(`\n${durabilityTable(durability)}`);
+  }
   const out = new URL('load-tests/results/', `file://${projectRoot}`);
   mkdirSync(out, { recursive: true });
   writeFileSync(new URL('bench.json', out), `${JSON.stringify(figures, null, 2)}\n`);
-  console.log('wrote load-tests/results/bench.json');
+  const html = new URL('bench.html', out);
+  writeFileSync(
+    html,
+    benchReport({
+      command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+      machine: String(figures.machine),
+      ...(ratioFigures ? { ratios: ratioFigures } : {}),
+      ...(figures.durability ? { durability: figures.durability as DurabilityFigures } : {}),
+    }),
+  );
+  console.log(`wrote load-tests/results/bench.json\nHTML report: ${html.pathname}`);
 } finally {
+  stopProgress();
   await cleanup();
 }

@@ -20,6 +20,7 @@ import { capacity, type LabCapacity, type LabScenario, multiItem, singleItem } f
 import { strategies } from './lab/strategies/index.ts';
 import { stopOnExit } from './lib/children.ts';
 import { projectRoot } from './lib/processes.ts';
+import { watchProgress } from './lib/progress.ts';
 import { scratch } from './lib/scratch.ts';
 
 const { values } = parseArgs({
@@ -72,6 +73,7 @@ const closedLoop: LabCapacity = {
 const resources = scratch('lab');
 // The lab's processes and Redlock nodes are registered as they start; this stops them on any exit.
 stopOnExit({ onStop: () => resources.cleanup() });
+const stopProgress = watchProgress();
 
 try {
   console.log(
@@ -143,7 +145,8 @@ try {
     `${dir}/lab.html`,
     htmlReport({ results, scenarios: { single, multi, capacity: closedLoop }, summaries, command, machine }),
   );
-  console.log(`\nwrote ${dir}/lab.json and ${dir}/lab.html`);
+  console.log(`\nwrote ${dir}/lab.json\nHTML report: ${dir}/lab.html`);
 } finally {
+  stopProgress();
   await resources.cleanup();
 }

@@ -224,7 +224,9 @@ try {
     }),
   ]);
   writeFileSync(new URL('load-report.html', outDir), html);
-  console.log(`wrote ${values.out}/load-result.json and ${values.out}/load-report.html`);
+  console.log(
+    `wrote ${values.out}/load-result.json\nHTML report: ${new URL('load-report.html', outDir).pathname}`,
+  );
 } catch (err) {
   failures.push(String(err));
   console.error(err);

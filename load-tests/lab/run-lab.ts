@@ -1,3 +1,4 @@
+import { setPhase } from '../lib/progress.ts';
 import { startLabFleet } from './lab-fleet.ts';
 import type { RunResult } from './result.ts';
 import { PRODUCT_ID, runProduct } from './run-product.ts';
@@ -57,6 +58,7 @@ export async function runLab(plan: LabPlan): Promise<RunResult[]> {
             ? [1, plan.single.instances]
             : [plan.single.instances];
         for (const instances of counts) {
+          setPhase(`${strategy.id} x${instances}, storm`);
           record(
             await runStrategy({
               fleet,
@@ -67,6 +69,7 @@ export async function runLab(plan: LabPlan): Promise<RunResult[]> {
               warmUp,
             }),
           );
+          setPhase(`${strategy.id} x${instances}, capacity`);
           if (plan.capacity)
             record(
               await runStrategyCapacity({
@@ -81,6 +84,7 @@ export async function runLab(plan: LabPlan): Promise<RunResult[]> {
       }
       if (plan.multi) {
         for (const strategy of chosen.filter((s) => s.multiItem)) {
+          setPhase(`${strategy.id}, multi-item storm`);
           record(
             await runStrategy({
               fleet,
@@ -98,6 +102,7 @@ export async function runLab(plan: LabPlan): Promise<RunResult[]> {
     }
   }
   if (wanted(PRODUCT_ID)) {
+    setPhase('product: storm and capacity');
     for (const r of await runProduct({
       scenario: plan.single,
       basePort: plan.basePort,
@@ -117,5 +122,6 @@ export async function runLab(plan: LabPlan): Promise<RunResult[]> {
       );
     }
   }
+  setPhase('');
   return results;
 }

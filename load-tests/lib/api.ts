@@ -13,7 +13,13 @@ export function adminClient(baseUrl: string, adminToken: string) {
     return text ? JSON.parse(text) : undefined;
   };
   return {
-    createCampaign: (c: { id: string; totalStock: number; perUserLimit?: number; name?: string }) =>
+    createCampaign: (c: {
+      id: string;
+      totalStock: number;
+      perUserLimit?: number;
+      name?: string;
+      buckets?: number;
+    }) =>
       call('POST', '/campaigns', {
         id: c.id,
         name: c.name ?? c.id,
@@ -21,6 +27,7 @@ export function adminClient(baseUrl: string, adminToken: string) {
         perUserLimit: c.perUserLimit ?? 1,
         startsAt: new Date(Date.now() - 60_000).toISOString(),
         endsAt: new Date(Date.now() + 24 * 3_600_000).toISOString(),
+        ...(c.buckets === undefined ? {} : { buckets: c.buckets }),
       }),
     createBundle: (b: { id: string; campaignIds: string[]; name?: string }) =>
       call('POST', '/bundles', { id: b.id, name: b.name ?? b.id, campaignIds: b.campaignIds }),
@@ -32,6 +39,13 @@ export function adminClient(baseUrl: string, adminToken: string) {
         persisted: number;
         pending: number;
         queue: { waiting: number; active: number; delayed: number; failed: number };
+        buckets?: {
+          bucket: number;
+          totalStock: number;
+          remaining: number;
+          claimed: number;
+          pending: number;
+        }[];
       }>,
   };
 }

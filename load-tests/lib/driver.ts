@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { Pool } from 'undici';
+import { recordAnswer } from './progress.ts';
 import { summarize, Timeline } from './stats.ts';
 
 export interface HttpRequest {
@@ -134,6 +135,7 @@ export async function runOpenModel(opts: OpenModelOptions): Promise<OpenModelRes
       lastSecond.push(latencyMs);
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
       timeline.record(now, status, latencyMs);
+      recordAnswer(status, latencyMs);
       completed++;
       return { status, body, latencyMs };
     };
@@ -267,6 +269,7 @@ export async function runClosedLoop(opts: ClosedLoopOptions): Promise<ClosedLoop
       }
       const now = performance.now();
       latencies.push(now - sent);
+      recordAnswer(status, now - sent);
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
       if (status !== 0) {
         // A request cut off at the grace deadline would otherwise stretch the run by the whole grace.

@@ -1,0 +1,45 @@
+/**
+ * Opens every HTML report in load-tests/results/ (or the files given) in headless Debian chromium and
+ * prints each one's console errors, page errors and failed requests; exit 1 when any has one.
+ * `node --import tsx load-tests/bench/open-reports.ts [file.html ...]`
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+import { projectRoot } from '../lib/processes.ts';
+
+const dir = join(projectRoot, 'load-tests/results');
+const files =
+  process.argv.length > 2
+    ? process.argv.slice(2)
+    : readdirSync(dir)
+        .filter((f) => f.endsWith('.html'))
+        .map((f) => join(dir, f));
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+});
+let bad = 0;
+try {
+  for (const file of files) {
+    const context = await browser.newContext();
+    const tab = await context.newPage();
+    const problems: string[] = [];
+    tab.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+    });
+    tab.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+    tab.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
+    await tab.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+    const title = await tab.title();
+    await context.close();
+    if (problems.length > 0) bad++;
+    console.log(
+      `${problems.length === 0 ? 'ok  ' : 'FAIL'} ${file} (${title})${problems.map((p) => `\n  ${p}`).join('')}`,
+    );
+  }
+} finally {
+  await browser.close();
+}
+process.exit(bad === 0 ? 0 : 1);

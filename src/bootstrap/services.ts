@@ -271,6 +271,7 @@ export function createServices(config: Config, log: Logger, opts: { dbPoolSize?:
       holdMs: config.BUNDLE_HOLD_MS,
       idempotencyTtlSeconds: ttl,
       log,
+      soldOut,
     }),
     bundleAdmin: createBundleAdmin({ bundles: repos.bundles }),
     reconciler,

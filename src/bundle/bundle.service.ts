@@ -1,4 +1,5 @@
 import type { Acknowledger } from '../claim/acknowledge.ts';
+import type { SoldOutCache } from '../claim/sold-out.ts';
 import type { Bundle, BundlesRepo } from '../db/bundles.repo.ts';
 import type { Claim, NotActiveReason } from '../domain/claim.ts';
 import { codePrefix } from '../domain/coupon.ts';
@@ -24,6 +25,8 @@ export interface BundleServiceDeps {
   holdMs: number;
   idempotencyTtlSeconds: number;
   log: Logger;
+  /** The sold-out snapshots single claims use: a pack with a campaign known sold out is refused at once. */
+  soldOut?: Pick<SoldOutCache, 'check' | 'noteSoldOut'>;
 }
 
 export type BundleOutcome =
@@ -190,7 +193,18 @@ export function createBundleService(deps: BundleServiceDeps) {
         }
       }
 
+      // Most presses after a campaign of the pack ran out are refused here, without a round trip.
+      if (!req.idempotencyKey && deps.soldOut) {
+        const known = bundle.campaignIds.flatMap((campaignId): Attempt[] => {
+          const outcome = deps.soldOut?.check(campaignId, req.userId);
+          if (outcome?.kind === 'sold_out' || outcome?.kind === 'limit_reached' || outcome?.kind === 'not_active')
+            return [{ campaignId, claimId: '', result: outcome as ReserveResult }];
+          return [];
+        });
+        if (known.length > 0) return refusalOf(known);
+      }
       const attempts = await reserveAll(bundle, req.userId, bundleClaimId);
+      for (const a of attempts) if (a.result.kind === 'sold_out') deps.soldOut?.noteSoldOut(a.campaignId);
       const reserved = attempts.flatMap((a) => (a.result.kind === 'reserved' ? [a.result.claim] : []));
       const record = (d: Decision) =>
         decide(deps.redis, deps.keyPrefix, bundleClaimId, d, decisionTtl).catch(() => null);

@@ -15,6 +15,7 @@ import type { Database } from '../db/client.ts';
 import { type CouponsRepo, createCouponsRepo } from '../db/coupons.repo.ts';
 import { createRunsRepo, type RunsRepo } from '../db/runs.repo.ts';
 import { type Claim, claimPlace } from '../domain/claim.ts';
+import { createMetrics, type Metrics } from '../metrics/metrics.ts';
 import { createPersistProducer, type PersistProducer } from '../queue/persist.queue.ts';
 import { createReconciler, type Reconciler } from '../reconcile/reconciler.ts';
 import { createSubscriber } from '../redis/connections.ts';
@@ -24,6 +25,7 @@ import type { RedisNode } from '../redis/router.ts';
 import type { Logger } from '../shared/logger.ts';
 import { persistClaims } from '../worker/persist.worker.ts';
 import { type Clients, createClients } from './clients.ts';
+import { registerStateMetrics } from './metrics.ts';
 
 export interface Repos {
   campaigns: CampaignsRepo;
@@ -37,6 +39,8 @@ export interface Repos {
 export interface Services {
   config: Config;
   log: Logger;
+  /** This process' metrics (/metrics on every role). */
+  metrics: Metrics;
   clients: Clients;
   repos: Repos;
   producer: PersistProducer;
@@ -102,6 +106,7 @@ function soldOutWithAnnouncements(config: Config, log: Logger, clients: Clients)
 function reconcilerFor(
   config: Config,
   log: Logger,
+  metrics: Metrics,
   clients: Clients,
   repos: Repos,
   producer: PersistProducer,
@@ -120,6 +125,7 @@ function reconcilerFor(
     idempotencyTtlSeconds: config.IDEMPOTENCY_TTL_SECONDS,
     lookbackMs: config.RECONCILE_LOOKBACK_MS,
     log,
+    metrics,
     announce,
   });
 }
@@ -128,6 +134,7 @@ function reconcilerFor(
 function acknowledgerFor(
   config: Config,
   log: Logger,
+  metrics: Metrics,
   clients: Clients,
   repos: Repos,
   producer: PersistProducer,
@@ -169,7 +176,7 @@ function acknowledgerFor(
     replicaWaitFor,
     persist: (claims) =>
       persistClaims(
-        { repo: repos.claims, redis: clients.router, keyPrefix: config.REDIS_PREFIX, log, onBehind },
+        { repo: repos.claims, redis: clients.router, keyPrefix: config.REDIS_PREFIX, log, metrics, onBehind },
         claims,
       ),
     batchMax: config.ENQUEUE_BATCH_MAX,
@@ -182,6 +189,7 @@ export function createServices(config: Config, log: Logger, opts: { dbPoolSize?:
   const { router: redis, db } = clients;
   const keyPrefix = config.REDIS_PREFIX;
   const repos = createRepos(db);
+  const metrics = createMetrics();
   const { soldOut, directory, announce, close: unsubscribe } = soldOutWithAnnouncements(config, log, clients);
   const producer = createPersistProducer({
     queue: clients.persistQueue,
@@ -189,7 +197,7 @@ export function createServices(config: Config, log: Logger, opts: { dbPoolSize?:
     flushMs: config.ENQUEUE_FLUSH_MS,
     log,
   });
-  const reconciler = reconcilerFor(config, log, clients, repos, producer, announce);
+  const reconciler = reconcilerFor(config, log, metrics, clients, repos, producer, announce);
   const restorer = createCampaignRestorer({
     campaigns: repos.campaigns,
     log,
@@ -197,7 +205,7 @@ export function createServices(config: Config, log: Logger, opts: { dbPoolSize?:
   });
   const { restoreIfKnown } = restorer;
   const onBehind = (campaignId: string) => void restoreIfKnown(campaignId);
-  const acknowledger = acknowledgerFor(config, log, clients, repos, producer, onBehind);
+  const acknowledger = acknowledgerFor(config, log, metrics, clients, repos, producer, onBehind);
   const operator = {
     database: db,
     redis,
@@ -207,9 +215,23 @@ export function createServices(config: Config, log: Logger, opts: { dbPoolSize?:
     announce,
   };
   const ttl = config.IDEMPOTENCY_TTL_SECONDS;
+  const campaigns = createCampaignReader({
+    ...operator,
+    claims: repos.claims,
+    restoreIfKnown,
+    queue: clients.persistQueue,
+  });
+  registerStateMetrics(metrics, {
+    clients,
+    campaigns: repos.campaigns,
+    claims: repos.claims,
+    reader: campaigns,
+    log,
+  });
   return {
     config,
     log,
+    metrics,
     clients,
     repos,
     producer,
@@ -229,12 +251,7 @@ export function createServices(config: Config, log: Logger, opts: { dbPoolSize?:
         addressPerSecond: config.RATE_LIMIT_ADDRESS_PER_SECOND,
       },
     }),
-    campaigns: createCampaignReader({
-      ...operator,
-      claims: repos.claims,
-      restoreIfKnown,
-      queue: clients.persistQueue,
-    }),
+    campaigns,
     admin: createCampaignAdmin({ ...operator, noteCreated: restorer.noteCreated }),
     stock: createCampaignStock({ ...operator, restoreIfKnown }),
     coupons: createCouponService({
@@ -245,6 +262,7 @@ export function createServices(config: Config, log: Logger, opts: { dbPoolSize?:
       coupons: repos.coupons,
       announce,
       log,
+      metrics,
     }),
     reconciler,
     restorer,

@@ -41,6 +41,8 @@ export interface ClaimRequest {
   idempotencyKey?: string | undefined;
   /** Where the request came from, for the per-address limit (absent in-process). */
   clientAddress?: string | undefined;
+  /** The HTTP request's id: travels with the claim into its persist job, for the worker's log lines. */
+  requestId?: string | undefined;
 }
 
 export type { ListedClaims } from './list-claims.ts';
@@ -126,13 +128,16 @@ export function createClaimService(deps: ClaimServiceDeps) {
             seq: result.seq,
             ...(req.idempotencyKey ? { idempotencyKey: req.idempotencyKey } : {}),
             ...(buckets > 1 ? { bucket: homeBucket(req.userId, buckets), buckets } : {}),
+            ...(req.requestId ? { requestId: req.requestId } : {}),
           };
           await deps.acknowledger.acknowledge(claim);
           return { kind: 'claimed', claim };
         }
-        case 'sold':
-          await deps.acknowledger.acknowledge(result.claim);
-          return { kind: 'claimed', claim: result.claim };
+        case 'sold': {
+          const claim = req.requestId ? { ...result.claim, requestId: req.requestId } : result.claim;
+          await deps.acknowledger.acknowledge(claim);
+          return { kind: 'claimed', claim };
+        }
         case 'replayed':
           // Still pending: its first answer may have been lost with its enqueue (a frozen Redis); the
           // replay makes sure it is durable and on its way, exactly as a fresh claim would be.

@@ -1,31 +1,26 @@
-import { type Context, Hono } from 'hono';
+import type { Context } from 'hono';
 import type { CampaignAdmin } from '../campaign/campaign.admin.ts';
 import type { CampaignReader } from '../campaign/campaign.read.ts';
 import type { CampaignStock } from '../campaign/campaign.stock.ts';
 import type { ClaimService } from '../claim/claim.service.ts';
 import type { CouponService } from '../coupon/coupon.service.ts';
 import type { Reconciler } from '../reconcile/reconciler.ts';
-import type { Logger } from '../shared/logger.ts';
+import { type BaseDeps, createBaseApp } from './base.ts';
 import { clientAddress } from './client-address.ts';
 import type { AppEnv } from './env.ts';
-import { errorBody, handleError } from './errors.ts';
 import { type AuthFailureLimiter, authFailureLimit } from './middleware/auth-failures.ts';
 import { bodyLimit } from './middleware/body-limit.ts';
-import { requestId } from './middleware/request-id.ts';
 import { adminRoutes } from './routes/admin.routes.ts';
 import { campaignsRoutes } from './routes/campaigns.routes.ts';
 import { claimsRoutes } from './routes/claims.routes.ts';
 import { couponsRoutes } from './routes/coupons.routes.ts';
-import { healthRoutes, type Readiness } from './routes/health.routes.ts';
 
-export interface AppDeps {
+export interface AppDeps extends BaseDeps {
   claims: ClaimService;
   campaigns: CampaignReader;
   admin: CampaignAdmin;
   stock: CampaignStock;
   reconciler: Reconciler;
-  readiness: Readiness;
-  log: Logger;
   adminToken: string;
   serviceToken: string;
   jwtSecret: string;
@@ -39,15 +34,11 @@ export interface AppDeps {
 const MAX_BODY_BYTES = 16 * 1024;
 
 export function createApp(deps: AppDeps) {
-  const app = new Hono<AppEnv>();
-  app.onError(handleError(deps.log));
-  app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
+  const app = createBaseApp(deps);
   const addressOf = (c: Context<AppEnv>) => clientAddress(c, deps.trustProxyHops);
-  app.use(requestId());
   app.use('/v1/*', authFailureLimit(deps.authFailures, addressOf));
   app.use('/v1/*', bodyLimit(MAX_BODY_BYTES));
 
-  app.route('/', healthRoutes(deps.readiness));
   // Minimal JSON route with no dependencies: the reference the benchmark measures the claim path against.
   app.get('/v1/ping', (c) => c.json({ ok: true }));
   app.route('/v1', campaignsRoutes(deps));
@@ -60,6 +51,7 @@ export function createApp(deps: AppDeps) {
       jwtSecret: deps.jwtSecret,
       ratePerSecond: deps.ratePerSecond,
       addressOf,
+      metrics: deps.metrics,
     }),
   );
   app.route(

@@ -29,12 +29,6 @@ const REUSE_MS = 1_000;
  */
 export function registerStateGauges(registry: Registry, source: StateSource, log: Logger): void {
   const registers = [registry];
-  const failures = new Gauge({
-    name: 'flashsale_state_scrape_errors',
-    help: 'State gauges that could not be read at the last scrape (1: campaigns or queue unavailable)',
-    labelNames: ['source'],
-    registers,
-  });
   const remember = <T>(read: () => Promise<T>) => {
     let last: { at: number; value: Promise<T> } | undefined;
     return () => {
@@ -46,6 +40,18 @@ export function registerStateGauges(registry: Registry, source: StateSource, log
   const campaigns = remember(() => source.activeCampaigns(MAX_CAMPAIGNS));
   const queue = remember(() => source.queueCounts());
 
+  new Gauge({
+    name: 'flashsale_state_scrape_errors',
+    help: 'State gauges that could not be read at this scrape (1: the campaigns or the queue did not answer)',
+    labelNames: ['source'],
+    registers,
+    async collect() {
+      const [c, q] = await Promise.allSettled([campaigns(), queue()]);
+      this.labels('campaigns').set(c.status === 'rejected' ? 1 : 0);
+      this.labels('queue').set(q.status === 'rejected' ? 1 : 0);
+    },
+  });
+
   const campaignGauge = (name: string, help: string, pick: (c: CampaignFigures) => number) =>
     new Gauge({
       name,
@@ -56,9 +62,7 @@ export function registerStateGauges(registry: Registry, source: StateSource, log
         this.reset();
         try {
           for (const c of await campaigns()) this.labels(c.id).set(pick(c));
-          failures.labels('campaigns').set(0);
         } catch (err) {
-          failures.labels('campaigns').set(1);
           log.debug('campaign gauges not read', { err });
         }
       },
@@ -89,9 +93,7 @@ export function registerStateGauges(registry: Registry, source: StateSource, log
       try {
         const counts = await queue();
         for (const state of QUEUE_STATES) this.labels(state).set(counts[state] ?? 0);
-        failures.labels('queue').set(0);
       } catch (err) {
-        failures.labels('queue').set(1);
         log.debug('queue gauge not read', { err });
       }
     },

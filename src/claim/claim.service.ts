@@ -41,7 +41,10 @@ export interface ClaimRequest {
   idempotencyKey?: string | undefined;
   /** Where the request came from, for the per-address limit (absent in-process). */
   clientAddress?: string | undefined;
-  /** The HTTP request's id: travels with the claim into its persist job, for the worker's log lines. */
+  /**
+   * The HTTP request's id: travels with the claim into its pending record and its persist job, for the
+   * worker's and the reconciler's log lines.
+   */
   requestId?: string | undefined;
 }
 
@@ -75,6 +78,7 @@ export function createClaimService(deps: ClaimServiceDeps) {
         idempotencyTtlSeconds: deps.idempotencyTtlSeconds,
         runId,
         holdMs,
+        requestId: req.requestId,
         ...(deps.rate ? { rate: { ...deps.rate, address: req.clientAddress } } : {}),
       }),
     );
@@ -97,6 +101,7 @@ export function createClaimService(deps: ClaimServiceDeps) {
       claimId: ids.id,
       couponCode: ids.code,
       idempotencyKey: req.idempotencyKey,
+      requestId: req.requestId,
       buckets,
       atHome: (holdMs) => atHome(req, ids, buckets, holdMs),
     });
@@ -133,11 +138,9 @@ export function createClaimService(deps: ClaimServiceDeps) {
           await deps.acknowledger.acknowledge(claim);
           return { kind: 'claimed', claim };
         }
-        case 'sold': {
-          const claim = req.requestId ? { ...result.claim, requestId: req.requestId } : result.claim;
-          await deps.acknowledger.acknowledge(claim);
-          return { kind: 'claimed', claim };
-        }
+        case 'sold':
+          await deps.acknowledger.acknowledge(result.claim);
+          return { kind: 'claimed', claim: result.claim };
         case 'replayed':
           // Still pending: its first answer may have been lost with its enqueue (a frozen Redis); the
           // replay makes sure it is durable and on its way, exactly as a fresh claim would be.

@@ -20,7 +20,7 @@ export const claimSchema = z.object({
    */
   homeBucket: z.number().int().min(0).max(63).optional(),
   homeSeq: z.number().int().positive().optional(),
-  /** The HTTP request that made it, for log lines downstream (not stored in Redis nor Postgres). */
+  /** The HTTP request that made it, for log lines downstream (kept in the pending record, not in Postgres). */
   requestId: z.string().max(100).optional(),
 });
 export type Claim = z.infer<typeof claimSchema>;

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPersistWorker } from '../../bootstrap/roles.ts';
 import { createServices } from '../../bootstrap/services.ts';
+import { claimWithoutEnqueue } from '../../testing/claims.ts';
 import { ADMIN_TOKEN, createTestEnv, type TestEnv } from '../../testing/harness.ts';
-import { call, createCampaign, eventually } from '../../testing/http.ts';
+import { admin, call, createCampaign, eventually } from '../../testing/http.ts';
 import { captureLog, type LogLine } from '../../testing/log-capture.ts';
 
 /**
@@ -86,6 +87,15 @@ describe('request id downstream', () => {
       l.msg === 'claims persisted' && (l.requestIds as string[]).includes('req-traced-7');
     await eventually(async () => lines.some(carried));
     expect(lines.find(carried)).toMatchObject({ level: 'debug', claims: expect.any(Number) });
+  });
+
+  it("reaches the reconciler's line for a claim whose enqueue was lost (kept in the pending record)", async () => {
+    const inst = instance({});
+    const { id } = await createCampaign(inst.app, { totalStock: 3 });
+    await claimWithoutEnqueue(inst, id, ['lost-traced'], { requestId: 'req-lost-9' });
+    expect((await admin(inst.app, 'POST', '/reconcile', { campaignId: id })).status).toBe(200);
+    const requeued = inst.lines.find((l) => l.msg.includes('requeued') && l.campaignId === id);
+    expect(requeued).toMatchObject({ level: 'warn', requestIds: ['req-lost-9'] });
   });
 
   it('reaches the lines of a reconciler pass an admin asked for', async () => {

@@ -18,6 +18,7 @@ export function encodeClaimRecord(c: Claim): string {
     ...(c.buckets === undefined ? {} : { buckets: c.buckets }),
     ...(c.homeBucket === undefined ? {} : { homeBucket: c.homeBucket }),
     ...(c.homeSeq === undefined ? {} : { homeSeq: c.homeSeq }),
+    ...(c.requestId === undefined ? {} : { requestId: c.requestId }),
   });
 }
 
@@ -40,6 +41,7 @@ export function decodeClaimRecord(json: string | null | undefined): Claim {
     typeof r.ordinal !== 'number' ||
     typeof r.seq !== 'number' ||
     (r.idempotencyKey !== undefined && typeof r.idempotencyKey !== 'string') ||
+    (r.requestId !== undefined && typeof r.requestId !== 'string') ||
     !OPTIONAL_NUMBERS.every((k) => r[k] === undefined || typeof r[k] === 'number')
   ) {
     throw new Error(`malformed claim record: ${json.slice(0, 200)}`);

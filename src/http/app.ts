@@ -51,7 +51,6 @@ export function createApp(deps: AppDeps) {
       jwtSecret: deps.jwtSecret,
       ratePerSecond: deps.ratePerSecond,
       addressOf,
-      metrics: deps.metrics,
     }),
   );
   app.route(

@@ -1,6 +1,7 @@
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import type { Claim } from '../domain/claim.ts';
 import type { RunReport } from '../reconcile/report.ts';
+import { HotCounter, HotHistogram } from './hot.ts';
 
 /**
  * Every metric one process exposes on /metrics, named here and nowhere else. Label values are bounded
@@ -48,31 +49,32 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'flashsale_' });
   const registers = [registry];
 
-  const claims = new Counter({
+  // The request path's four metrics: updated on every request, so kept cheap (see hot.ts).
+  const claims = new HotCounter({
     name: 'flashsale_claims_total',
     help: 'Claim requests answered, by outcome (claimed, replayed, sold_out, already_claimed, ...)',
     labelNames: ['outcome'],
-    registers,
+    registry,
   });
-  const claimDuration = new Histogram({
+  const claimDuration = new HotHistogram({
     name: 'flashsale_claim_duration_seconds',
     help: 'Time to answer a claim request (authentication, Redis script, acknowledgement), by outcome',
     labelNames: ['outcome'],
     buckets: LATENCY_BUCKETS,
-    registers,
+    registry,
   });
-  const requests = new Counter({
+  const requests = new HotCounter({
     name: 'flashsale_http_requests_total',
     help: 'HTTP requests answered, by method, route pattern and status',
     labelNames: ['method', 'route', 'status'],
-    registers,
+    registry,
   });
-  const requestDuration = new Histogram({
+  const requestDuration = new HotHistogram({
     name: 'flashsale_http_request_duration_seconds',
     help: 'Time to answer an HTTP request, by method and route pattern',
     labelNames: ['method', 'route'],
     buckets: LATENCY_BUCKETS,
-    registers,
+    registry,
   });
   const unavailable = new Counter({
     name: 'flashsale_dependency_unavailable_total',
@@ -113,16 +115,10 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
   });
   for (const event of ['redeemed', 'released', 'expired']) coupons.labels(event).inc(0);
 
-  const claimCount = cached((outcome) => claims.labels(outcome));
-  const claimTime = cached((outcome) => claimDuration.labels(outcome));
-  const requestCount = cached((key) => {
-    const [method, route, status] = key.split(' ');
-    return requests.labels(method!, route!, status!);
-  });
-  const requestTime = cached((key) => {
-    const [method, route] = key.split(' ');
-    return requestDuration.labels(method!, route!);
-  });
+  const claimCount = cached((outcome) => claims.handle(outcome));
+  const claimTime = cached((outcome) => claimDuration.handle(outcome));
+  const requestCount = cached((key) => requests.handle(...key.split(' ')));
+  const requestTime = cached((key) => requestDuration.handle(...key.split(' ')));
 
   return {
     registry,

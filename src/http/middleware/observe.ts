@@ -2,9 +2,13 @@ import type { MiddlewareHandler } from 'hono';
 import type { Metrics } from '../../metrics/metrics.ts';
 import type { AppEnv } from '../env.ts';
 import type { AccessLog } from '../observe/access-log.ts';
+import { CLAIM_ROUTE, claimOutcomeOf } from '../observe/claim-outcome.ts';
 import { routeOf } from '../observe/route.ts';
 
-/** Times every request once: the HTTP metrics by route pattern and status, and the access log line. */
+/**
+ * Times every request once: the HTTP metrics by route pattern and status (and a claim's outcome on the
+ * claim route), and the access log line.
+ */
 export function observe(metrics: Metrics, accessLog: AccessLog): MiddlewareHandler<AppEnv> {
   return async function observe(c, next) {
     const started = performance.now();
@@ -14,7 +18,10 @@ export function observe(metrics: Metrics, accessLog: AccessLog): MiddlewareHandl
     const { status } = c.res;
     const { method } = c.req;
     metrics.http(method, route, status, ms / 1000);
-    accessLog({
+    if (route === CLAIM_ROUTE) metrics.claim(claimOutcomeOf(status), ms / 1000);
+    const level = accessLog.levelOf(route, status);
+    if (level === null) return;
+    accessLog.write(level, {
       method,
       route,
       path: c.req.path,

@@ -37,7 +37,11 @@ describe('sampler', () => {
 describe('createAccessLog', () => {
   it('samples the hot claim route only, logs 5xx as warnings and probes at debug', () => {
     const { log, lines } = captureLog('debug');
-    const write = createAccessLog(log, 'errors');
+    const access = createAccessLog(log, 'errors');
+    const write = (l: ReturnType<typeof line>) => {
+      const level = access.levelOf(l.route, l.status);
+      if (level) access.write(level, l);
+    };
     write(line('/v1/campaigns/:id/claims', 201));
     write(line('/v1/campaigns/:id/claims', 410));
     write(line('/v1/campaigns/:id/claims', 503));
@@ -58,9 +62,16 @@ describe('createAccessLog', () => {
     });
   });
 
-  it('all logs every claim', () => {
+  it('writes nothing below the log level, and all logs every claim', () => {
+    const quiet = captureLog('warn');
+    expect(createAccessLog(quiet.log, 'all').levelOf('/v1/admin/campaigns', 201)).toBeNull();
+    expect(createAccessLog(quiet.log, 'all').levelOf('/v1/admin/campaigns', 503)).toBe('warn');
     const { log, lines } = captureLog('info');
-    const write = createAccessLog(log, 'all');
+    const access = createAccessLog(log, 'all');
+    const write = (l: ReturnType<typeof line>) => {
+      const level = access.levelOf(l.route, l.status);
+      if (level) access.write(level, l);
+    };
     for (const status of [201, 409, 410]) write(line('/v1/campaigns/:id/claims', status));
     expect(lines).toHaveLength(3);
   });

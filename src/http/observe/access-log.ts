@@ -28,18 +28,27 @@ export interface AccessLine {
   userId?: string | undefined;
 }
 
-/** One line per answered request (method, route pattern, path, status, duration, request id). */
+type Level = 'debug' | 'info' | 'warn';
+
+/**
+ * One line per answered request (method, route pattern, path, status, duration, request id). The caller
+ * asks `levelOf` first, so a request whose line is not written costs no line at all.
+ */
 export function createAccessLog(log: Logger, sampling: ClaimLogSampling) {
   const sampled = sampler(sampling);
   const access = log.child({ log: 'access' });
-  return function write(line: AccessLine): void {
-    if (PROBE_ROUTES.has(line.route)) {
-      if (access.enabled('debug')) access.debug('request', { ...line });
-      return;
-    }
-    if (HOT_ROUTES.has(line.route) && !sampled(line.status)) return;
-    if (line.status >= 500) access.warn('request', { ...line });
-    else access.info('request', { ...line });
+  const on = { debug: access.enabled('debug'), info: access.enabled('info'), warn: access.enabled('warn') };
+  return {
+    /** The level this answer's line is written at, or null when it is not written. */
+    levelOf(route: string, status: number): Level | null {
+      const level: Level = PROBE_ROUTES.has(route) ? 'debug' : status >= 500 ? 'warn' : 'info';
+      if (!on[level]) return null;
+      if (HOT_ROUTES.has(route) && !sampled(status)) return null;
+      return level;
+    },
+    write(level: Level, line: AccessLine): void {
+      access[level]('request', { ...line });
+    },
   };
 }
 

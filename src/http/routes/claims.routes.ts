@@ -3,13 +3,11 @@ import type { ClaimService } from '../../claim/claim.service.ts';
 import type { CouponService } from '../../coupon/coupon.service.ts';
 import type { ClaimOutcome } from '../../domain/claim.ts';
 import { couponStatus } from '../../domain/coupon.ts';
-import type { Metrics } from '../../metrics/metrics.ts';
 import type { ErrorDetails } from '../../shared/errors.ts';
 import type { AppEnv } from '../env.ts';
 import { errorBody, errorResponse } from '../errors.ts';
 import { hasBody } from '../middleware/body-limit.ts';
 import { callerAuth } from '../middleware/caller-auth.ts';
-import { claimOutcome } from '../middleware/claim-outcome.ts';
 import { rateLimit } from '../middleware/rate-limit.ts';
 import { userAuth } from '../middleware/user-auth.ts';
 import { campaignIdParam, claimIdParam, emptyBody, idempotencyKeyHeader, readJson } from '../validate.ts';
@@ -71,14 +69,12 @@ export function claimsRoutes(deps: {
   jwtSecret: string;
   ratePerSecond: number;
   addressOf: (c: Context<AppEnv>) => string | undefined;
-  metrics: Metrics;
 }) {
   const app = new Hono<AppEnv>();
   const auth = userAuth(deps.jwtSecret);
   const releaseAuth = callerAuth({ serviceTokens: [deps.adminToken], jwtSecret: deps.jwtSecret });
 
-  const outcome = claimOutcome(deps.metrics);
-  app.post('/campaigns/:id/claims', outcome, auth, rateLimit(deps.ratePerSecond), async (c) => {
+  app.post('/campaigns/:id/claims', auth, rateLimit(deps.ratePerSecond), async (c) => {
     const campaignId = campaignIdParam(c);
     const idempotencyKey = idempotencyKeyHeader(c);
     // Claims usually come without a body: skip even the promise of reading one.

@@ -38,7 +38,7 @@ export async function startRuntime(config: Config, log: Logger): Promise<Runtime
     throw err;
   });
   const { server, port } = listening;
-  log.info(runsApi ? 'api listening' : 'operations routes listening', { port, role: config.ROLE });
+  log.info(runsApi ? 'api listening' : 'operations routes listening', { port });
   if (worker) log.info('persist worker running', { concurrency: config.WORKER_CONCURRENCY });
 
   return {

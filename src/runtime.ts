@@ -15,6 +15,8 @@ export interface Runtime {
 /** Starts the parts of the service the role asks for: `all` = API + worker (+ scheduler), `api`, `worker`. */
 export async function startRuntime(config: Config, log: Logger): Promise<Runtime> {
   const services = createServices(config, log);
+  // On a cluster, where each campaign lives is known before anything (a scheduled pass) asks.
+  await services.clients.router.ready();
   const runsApi = config.ROLE !== 'worker';
   const runsWorker = config.ROLE !== 'api';
   let accepting = true;

@@ -29,6 +29,7 @@
   ARGV[11] hold ms: with buckets > 1 and this bucket empty, 0 answers { -10 }; above 0 places a hold for
            this long, for the caller to sell the claim in another bucket (claim_foreign.lua) and then
            confirm it (confirm_hold.lua) or release it (release_hold.lua)
+  ARGV[12] the HTTP request's id, or '' (kept in the pending record, for log lines)
 
   Returns
     { 1, ordinal, claimedAt, seq }  claimed (claimedAt from Redis' clock, epoch ms): stock decremented,
@@ -123,7 +124,8 @@ redis.call('HINCRBY', KEYS[1], 'claimed', 1)
 redis.call('HSET', KEYS[1], 'seq', seq)
 redis.call('HSET', KEYS[2], userId, claim_ids_append(ids, claimId))
 local record = claim_record(claimId, ARGV[1], userId, ARGV[4], now, count + 1, seq,
-  idemKey ~= '' and idemKey or nil, buckets > 1 and { bucket = tonumber(meta[10]), buckets = buckets } or nil)
+  idemKey ~= '' and idemKey or nil, buckets > 1 and { bucket = tonumber(meta[10]), buckets = buckets } or nil,
+  ARGV[12])
 redis.call('HSET', KEYS[3], claimId, record)
 redis.call('HSET', KEYS[9], ARGV[4], claimId)
 redis.call('ZADD', KEYS[4], now, claimId)

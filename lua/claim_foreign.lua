@@ -15,6 +15,7 @@
   ARGV[7] the hold's deadline (epoch ms, the home bucket's Redis clock): refused from then on, so a hold
           that the reconciler resolved after its deadline can never be sold behind its back
   ARGV[8] ordinal (decided at home)   ARGV[9] home bucket   ARGV[10] the hold's seq at home
+  ARGV[11] the HTTP request's id, or '' (kept in the pending record, for log lines)
 
   Returns
     { 1, claimedAt, seq }  sold: stock decremented, pending record written
@@ -49,7 +50,7 @@ redis.call('HINCRBY', KEYS[1], 'claimed', 1)
 redis.call('HSET', KEYS[1], 'seq', seq)
 local record = claim_record(claimId, ARGV[1], ARGV[2], ARGV[4], now, tonumber(ARGV[8]), seq,
   ARGV[5] ~= '' and ARGV[5] or nil, { bucket = tonumber(meta[8]), buckets = tonumber(meta[9]),
-  homeBucket = tonumber(ARGV[9]), homeSeq = tonumber(ARGV[10]) })
+  homeBucket = tonumber(ARGV[9]), homeSeq = tonumber(ARGV[10]) }, ARGV[11])
 redis.call('HSET', KEYS[2], claimId, record)
 redis.call('HSET', KEYS[4], ARGV[4], claimId)
 redis.call('ZADD', KEYS[3], now, claimId)

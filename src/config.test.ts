@@ -28,3 +28,32 @@ describe('loadConfig', () => {
     expect(loadConfig({ NODE_ENV: 'production', ...secrets }).NODE_ENV).toBe('production');
   });
 });
+
+describe('PG_POOL_MAX', () => {
+  const url = 'postgres://postgres@127.0.0.1:5432/flashsale';
+  it('is 10 unless PG_POOL_MAX or ?max= in DATABASE_URL says otherwise', () => {
+    expect(loadConfig({}).PG_POOL_MAX).toBe(10);
+    expect(loadConfig({ PG_POOL_MAX: '3' }).PG_POOL_MAX).toBe(3);
+    expect(loadConfig({ DATABASE_URL: `${url}?max=7` }).PG_POOL_MAX).toBe(7);
+    expect(loadConfig({ DATABASE_URL: `${url}?max=7`, PG_POOL_MAX: '7' }).PG_POOL_MAX).toBe(7);
+  });
+
+  it('refuses a pool size given twice with two values, or one that is not a size', () => {
+    expect(() => loadConfig({ DATABASE_URL: `${url}?max=7`, PG_POOL_MAX: '3' })).toThrow(
+      /PG_POOL_MAX=3 and \?max=7 in DATABASE_URL disagree/,
+    );
+    expect(() => loadConfig({ DATABASE_URL: `${url}?max=lots` })).toThrow(/\?max=lots is not a pool size/);
+    expect(() => loadConfig({ PG_POOL_MAX: '0' })).toThrow(/PG_POOL_MAX/);
+  });
+});
+
+describe('ACCESS_LOG_CLAIMS', () => {
+  it('is all, errors or a fraction', () => {
+    expect(loadConfig({ ACCESS_LOG_CLAIMS: 'all' }).ACCESS_LOG_CLAIMS).toBe('all');
+    expect(loadConfig({ ACCESS_LOG_CLAIMS: 'errors' }).ACCESS_LOG_CLAIMS).toBe('errors');
+    expect(loadConfig({ ACCESS_LOG_CLAIMS: '0.05' }).ACCESS_LOG_CLAIMS).toBe(0.05);
+    expect(loadConfig({ ACCESS_LOG_CLAIMS: '1' }).ACCESS_LOG_CLAIMS).toBe(1);
+    expect(() => loadConfig({ ACCESS_LOG_CLAIMS: 'some' })).toThrow(/ACCESS_LOG_CLAIMS/);
+    expect(() => loadConfig({ ACCESS_LOG_CLAIMS: '1.5' })).toThrow(/ACCESS_LOG_CLAIMS/);
+  });
+});

@@ -1,8 +1,8 @@
+import { EXIT, preparePostgres, startupFailure, waitForRedis } from './bootstrap/startup.ts';
 import { ConfigError, loadConfig } from './config.ts';
-import { migrateDatabase } from './db/migrate.ts';
 import { startRuntime } from './runtime.ts';
 import { isClosedConnectionWrite } from './shared/driver-races.ts';
-import { createLogger } from './shared/logger.ts';
+import { createLogger, type Logger } from './shared/logger.ts';
 
 /** The single entry point: `ROLE=all|api|worker`. Signal handlers live here and nowhere else. */
 async function main(): Promise<void> {
@@ -12,12 +12,15 @@ async function main(): Promise<void> {
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
-      process.exit(2);
+      process.exit(EXIT.config);
     }
     throw err;
   }
   const log = createLogger(config.LOG_LEVEL, { role: config.ROLE, pid: process.pid });
-  await migrateDatabase(config.DATABASE_URL);
+  startLog = log;
+  // Postgres first: a start that cannot succeed should say so before it waits for anything.
+  await preparePostgres(config);
+  await waitForRedis(config, log);
   const runtime = await startRuntime(config, log);
   // A parent that spawned this process with an IPC channel (the fleet, tests) learns it is ready.
   process.send?.({ type: 'ready', role: config.ROLE, port: runtime.port ?? null });
@@ -57,7 +60,15 @@ async function main(): Promise<void> {
   });
 }
 
+let startLog: Logger | undefined;
+
 main().catch((err: unknown) => {
-  console.error('failed to start:', err);
-  process.exit(1);
+  const known = startupFailure(err);
+  if (!known) {
+    console.error('failed to start:', err);
+    process.exit(1);
+  }
+  if (startLog) startLog.error(`failed to start: ${known.message}`);
+  else console.error(`failed to start: ${known.message}`);
+  process.exit(known.exitCode);
 });

@@ -20,7 +20,7 @@ export interface ServiceProcess {
 export interface SpawnOptions {
   name: string;
   env: Record<string, string>;
-  /** Port to serve on; omit for ROLE=worker. */
+  /** Port to serve on; omitted (a worker, say): any free port. */
   port?: number;
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
   /** Extra node flags, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] to profile one process. */
@@ -35,7 +35,9 @@ export function spawnService(opts: SpawnOptions): ServiceProcess {
     [...(opts.nodeArgs ?? []), '--import', 'tsx', opts.entry ?? 'src/main.ts'],
     {
       cwd: projectRoot,
-      env: { ...process.env, ...opts.env, ...(opts.port === undefined ? {} : { PORT: String(opts.port) }) },
+      // Every role listens (a worker serves /healthz, /readyz and /metrics): one without a port of its own
+      // takes any free one (it reports it in its ready message), so it never collides with the API's.
+      env: { ...process.env, ...opts.env, PORT: String(opts.port ?? opts.env.PORT ?? 0) },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     },
   );

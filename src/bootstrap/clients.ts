@@ -29,7 +29,7 @@ export interface Clients {
 
 export function createClients(config: Config, log: Logger, opts: { dbPoolSize?: number } = {}): Clients {
   const db = createDatabase(config.DATABASE_URL, {
-    max: opts.dbPoolSize ?? 10,
+    max: opts.dbPoolSize ?? config.PG_POOL_MAX,
     name: `flashsale-${config.ROLE}`,
   });
   // In replica mode a WAIT holds the connection for up to ACK_TIMEOUT_MS (Redis answers nothing else on

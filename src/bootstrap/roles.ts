@@ -1,5 +1,6 @@
 import type { Worker } from 'bullmq';
 import { createApp } from '../http/app.ts';
+import { createBaseApp } from '../http/base.ts';
 import { createAuthFailureLimiter } from '../http/middleware/auth-failures.ts';
 import { createOverview } from '../ops/overview.ts';
 import type { PersistJob } from '../queue/persist.queue.ts';
@@ -19,6 +20,8 @@ export function createHttpApp(services: Services, accepting: () => boolean = () 
     reconciler: services.reconciler,
     readiness: readinessOf(services.clients, accepting),
     log: services.log,
+    metrics: services.metrics,
+    claimLogSampling: config.ACCESS_LOG_CLAIMS,
     adminToken: config.ADMIN_TOKEN,
     serviceToken: config.SERVICE_TOKEN,
     coupons: services.coupons,
@@ -47,6 +50,15 @@ export function createHttpApp(services: Services, accepting: () => boolean = () 
   });
 }
 
+/** What the worker role serves on its port: the operations routes alone (/healthz, /readyz, /metrics). */
+export function createOpsApp(services: Services, accepting: () => boolean = () => true) {
+  return createBaseApp({
+    readiness: readinessOf(services.clients, accepting),
+    log: services.log,
+    metrics: services.metrics,
+  });
+}
+
 /** A persist worker on this process' services (its own settings; tests may swap the repository). */
 export function startPersistWorker(
   services: Services,
@@ -58,6 +70,7 @@ export function startPersistWorker(
     redis: clients.router,
     keyPrefix: config.REDIS_PREFIX,
     log: services.log,
+    metrics: services.metrics,
     connection: clients.shared,
     queuePrefix: clients.queuePrefix,
     concurrency: config.WORKER_CONCURRENCY,

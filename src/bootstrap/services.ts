@@ -18,6 +18,7 @@ import type { Database } from '../db/client.ts';
 import { type CouponsRepo, createCouponsRepo } from '../db/coupons.repo.ts';
 import { createRunsRepo, type RunsRepo } from '../db/runs.repo.ts';
 import { type Claim, claimPlace } from '../domain/claim.ts';
+import { createMetrics, type Metrics } from '../metrics/metrics.ts';
 import { createOutcomeTally, type OutcomeTally } from '../ops/outcomes.ts';
 import { createPersistProducer, type PersistProducer } from '../queue/persist.queue.ts';
 import { createReconciler, type Reconciler } from '../reconcile/reconciler.ts';
@@ -28,6 +29,7 @@ import type { RedisNode } from '../redis/router.ts';
 import type { Logger } from '../shared/logger.ts';
 import { persistClaims } from '../worker/persist.worker.ts';
 import { type Clients, createClients } from './clients.ts';
+import { registerStateMetrics } from './metrics.ts';
 
 export interface Repos {
   campaigns: CampaignsRepo;
@@ -42,6 +44,8 @@ export interface Repos {
 export interface Services {
   config: Config;
   log: Logger;
+  /** This process' metrics (/metrics on every role). */
+  metrics: Metrics;
   clients: Clients;
   repos: Repos;
   producer: PersistProducer;
@@ -112,6 +116,7 @@ function soldOutWithAnnouncements(config: Config, log: Logger, clients: Clients)
 function reconcilerFor(
   config: Config,
   log: Logger,
+  metrics: Metrics,
   clients: Clients,
   repos: Repos,
   producer: PersistProducer,
@@ -130,6 +135,7 @@ function reconcilerFor(
     idempotencyTtlSeconds: config.IDEMPOTENCY_TTL_SECONDS,
     lookbackMs: config.RECONCILE_LOOKBACK_MS,
     log,
+    metrics,
     announce,
   });
 }
@@ -138,6 +144,7 @@ function reconcilerFor(
 function acknowledgerFor(
   config: Config,
   log: Logger,
+  metrics: Metrics,
   clients: Clients,
   repos: Repos,
   producer: PersistProducer,
@@ -179,7 +186,7 @@ function acknowledgerFor(
     replicaWaitFor,
     persist: (claims) =>
       persistClaims(
-        { repo: repos.claims, redis: clients.router, keyPrefix: config.REDIS_PREFIX, log, onBehind },
+        { repo: repos.claims, redis: clients.router, keyPrefix: config.REDIS_PREFIX, log, metrics, onBehind },
         claims,
       ),
     batchMax: config.ENQUEUE_BATCH_MAX,
@@ -195,6 +202,7 @@ export function createServices(config: Config, log: Logger, opts: { dbPoolSize?:
   const { router: redis, db } = clients;
   const keyPrefix = config.REDIS_PREFIX;
   const repos = createRepos(db);
+  const metrics = createMetrics();
   const { soldOut, directory, announce, close: unsubscribe } = soldOutWithAnnouncements(config, log, clients);
   const producer = createPersistProducer({
     queue: clients.persistQueue,
@@ -202,7 +210,7 @@ export function createServices(config: Config, log: Logger, opts: { dbPoolSize?:
     flushMs: config.ENQUEUE_FLUSH_MS,
     log,
   });
-  const reconciler = reconcilerFor(config, log, clients, repos, producer, announce);
+  const reconciler = reconcilerFor(config, log, metrics, clients, repos, producer, announce);
   const restorer = createCampaignRestorer({
     campaigns: repos.campaigns,
     log,
@@ -210,7 +218,7 @@ export function createServices(config: Config, log: Logger, opts: { dbPoolSize?:
   });
   const { restoreIfKnown } = restorer;
   const onBehind = (campaignId: string) => void restoreIfKnown(campaignId);
-  const acknowledger = acknowledgerFor(config, log, clients, repos, producer, onBehind);
+  const acknowledger = acknowledgerFor(config, log, metrics, clients, repos, producer, onBehind);
   const operator = {
     database: db,
     redis,
@@ -222,9 +230,23 @@ export function createServices(config: Config, log: Logger, opts: { dbPoolSize?:
   const ttl = config.IDEMPOTENCY_TTL_SECONDS;
   const outcomes = createOutcomeTally({ redis, keyPrefix, log });
   outcomes.start(OUTCOME_FLUSH_MS);
+  const campaigns = createCampaignReader({
+    ...operator,
+    claims: repos.claims,
+    restoreIfKnown,
+    queue: clients.persistQueue,
+  });
+  registerStateMetrics(metrics, {
+    clients,
+    campaigns: repos.campaigns,
+    claims: repos.claims,
+    reader: campaigns,
+    log,
+  });
   return {
     config,
     log,
+    metrics,
     clients,
     repos,
     producer,
@@ -244,12 +266,7 @@ export function createServices(config: Config, log: Logger, opts: { dbPoolSize?:
         addressPerSecond: config.RATE_LIMIT_ADDRESS_PER_SECOND,
       },
     }),
-    campaigns: createCampaignReader({
-      ...operator,
-      claims: repos.claims,
-      restoreIfKnown,
-      queue: clients.persistQueue,
-    }),
+    campaigns,
     admin: createCampaignAdmin({ ...operator, noteCreated: restorer.noteCreated }),
     stock: createCampaignStock({ ...operator, restoreIfKnown }),
     coupons: createCouponService({
@@ -260,6 +277,7 @@ export function createServices(config: Config, log: Logger, opts: { dbPoolSize?:
       coupons: repos.coupons,
       announce,
       log,
+      metrics,
     }),
     bundles: createBundleService({
       redis,

@@ -197,7 +197,11 @@ export function createBundleService(deps: BundleServiceDeps) {
       if (!req.idempotencyKey && deps.soldOut) {
         const known = bundle.campaignIds.flatMap((campaignId): Attempt[] => {
           const outcome = deps.soldOut?.check(campaignId, req.userId);
-          if (outcome?.kind === 'sold_out' || outcome?.kind === 'limit_reached' || outcome?.kind === 'not_active')
+          if (
+            outcome?.kind === 'sold_out' ||
+            outcome?.kind === 'limit_reached' ||
+            outcome?.kind === 'not_active'
+          )
             return [{ campaignId, claimId: '', result: outcome as ReserveResult }];
           return [];
         });

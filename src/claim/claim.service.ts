@@ -41,6 +41,11 @@ export interface ClaimRequest {
   idempotencyKey?: string | undefined;
   /** Where the request came from, for the per-address limit (absent in-process). */
   clientAddress?: string | undefined;
+  /**
+   * The HTTP request's id: travels with the claim into its pending record and its persist job, for the
+   * worker's and the reconciler's log lines.
+   */
+  requestId?: string | undefined;
 }
 
 export type { ListedClaims } from './list-claims.ts';
@@ -73,6 +78,7 @@ export function createClaimService(deps: ClaimServiceDeps) {
         idempotencyTtlSeconds: deps.idempotencyTtlSeconds,
         runId,
         holdMs,
+        requestId: req.requestId,
         ...(deps.rate ? { rate: { ...deps.rate, address: req.clientAddress } } : {}),
       }),
     );
@@ -95,6 +101,7 @@ export function createClaimService(deps: ClaimServiceDeps) {
       claimId: ids.id,
       couponCode: ids.code,
       idempotencyKey: req.idempotencyKey,
+      requestId: req.requestId,
       buckets,
       atHome: (holdMs) => atHome(req, ids, buckets, holdMs),
     });
@@ -126,6 +133,7 @@ export function createClaimService(deps: ClaimServiceDeps) {
             seq: result.seq,
             ...(req.idempotencyKey ? { idempotencyKey: req.idempotencyKey } : {}),
             ...(buckets > 1 ? { bucket: homeBucket(req.userId, buckets), buckets } : {}),
+            ...(req.requestId ? { requestId: req.requestId } : {}),
           };
           await deps.acknowledger.acknowledge(claim);
           return { kind: 'claimed', claim };

@@ -23,6 +23,7 @@ export interface Attempt {
   claimId: string;
   couponCode: string;
   idempotencyKey?: string | undefined;
+  requestId?: string | undefined;
   buckets: number;
   /** Runs lua/claim.lua at the user's home bucket with the given hold time. */
   atHome: (holdMs: number) => Promise<ClaimScriptResult>;
@@ -83,6 +84,7 @@ export async function claimElsewhere(deps: FallThroughDeps, a: Attempt): Promise
     deadline: held.deadline,
     homeBucket: home,
     homeSeq: held.seq,
+    requestId: a.requestId,
   };
   let unavailable = false;
   for (const donor of candidates) {
@@ -134,6 +136,7 @@ function soldClaim(hold: Hold, keys: CampaignKeys, sold: { claimedAt: number; se
     buckets: keys.buckets,
     homeBucket: hold.homeBucket,
     homeSeq: hold.homeSeq,
+    ...(hold.requestId ? { requestId: hold.requestId } : {}),
   };
 }
 

@@ -19,6 +19,8 @@ async function main(): Promise<number> {
   await migrateDatabase(config.DATABASE_URL);
   const services = createServices(config, log, { dbPoolSize: 4 });
   try {
+    // A pass finds each campaign's master at once: on a cluster, the slot map has to be known first.
+    await services.clients.router.ready();
     const report = await services.reconciler.run({ trigger: 'cli', campaignId: values.campaign });
     if (values.json) console.log(JSON.stringify(report, null, 2));
     else {

@@ -3,6 +3,7 @@ import type { ClaimsRepo } from '../db/claims.repo.ts';
 import type { CouponsRepo } from '../db/coupons.repo.ts';
 import type { Claim } from '../domain/claim.ts';
 import { type Coupon, type CouponStatus, couponStatus } from '../domain/coupon.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import type { RedisRouter } from '../redis/router.ts';
 import { AppError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -18,6 +19,8 @@ export interface CouponServiceDeps {
   /** Tells every instance a campaign's stock changed (a unit came back). */
   announce: (campaignId: string) => Promise<void>;
   log: Logger;
+  /** Counts redeemed and released coupons (once, where the change happens). */
+  metrics?: Pick<Metrics, 'coupon'>;
   now?: () => number;
 }
 
@@ -102,7 +105,10 @@ export function createCouponService(deps: CouponServiceDeps) {
       const current = await byCode(code);
       if (!current) throw notFound(code);
       const redeemed = await deps.coupons.redeem(code, orderId);
-      if (redeemed) return answer(redeemed);
+      if (redeemed) {
+        deps.metrics?.coupon('redeemed');
+        return answer(redeemed);
+      }
       const now = await deps.coupons.byCode(code);
       if (!now) throw notFound(code);
       if (now.state === 'redeemed' && now.orderId === orderId) return answer(now);
@@ -125,9 +131,9 @@ export function createCouponService(deps: CouponServiceDeps) {
       }
       if (!current || (caller.kind === 'user' && current.userId !== caller.userId))
         throw claimNotFound(claimId);
-      const released =
-        (await deps.coupons.release(campaignId, claimId)) ??
-        (await deps.coupons.byClaim(campaignId, claimId));
+      const changed = await deps.coupons.release(campaignId, claimId);
+      if (changed) deps.metrics?.coupon('released');
+      const released = changed ?? (await deps.coupons.byClaim(campaignId, claimId));
       if (!released) throw claimNotFound(claimId);
       if (released.state === 'redeemed')
         throw new AppError(

@@ -1,4 +1,4 @@
-import { desc, eq, gt, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, lte, sql } from 'drizzle-orm';
 import type { Campaign, DefinitionChanges } from '../domain/campaign.ts';
 import { codePrefix } from '../domain/coupon.ts';
 import type { Executor } from './client.ts';
@@ -97,6 +97,17 @@ export function createCampaignsRepo(db: Executor) {
     async list(limit = 100): Promise<Campaign[]> {
       const rows = await db.select().from(campaigns).orderBy(desc(campaigns.createdAt)).limit(limit);
       return rows.map(toCampaign);
+    },
+
+    /** Ids of the campaigns inside their window at `now`, the latest to start first (metrics). */
+    async activeIds(now: Date, limit: number): Promise<string[]> {
+      const rows = await db
+        .select({ id: campaigns.id })
+        .from(campaigns)
+        .where(and(lte(campaigns.startsAt, now), gt(campaigns.endsAt, now)))
+        .orderBy(desc(campaigns.startsAt))
+        .limit(limit);
+      return rows.map((r) => r.id);
     },
 
     /** Ids of the campaigns the scheduled reconciler looks at: not ended, or ended after `since`. */

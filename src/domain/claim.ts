@@ -22,6 +22,8 @@ export const claimSchema = z.object({
   homeSeq: z.number().int().positive().optional(),
   /** Claimed as part of a gift pack: that press of the pack (shared by every claim of it). */
   bundleClaimId: z.uuid().optional(),
+  /** The HTTP request that made it, for log lines downstream (kept in the pending record, not in Postgres). */
+  requestId: z.string().max(100).optional(),
 });
 export type Claim = z.infer<typeof claimSchema>;
 

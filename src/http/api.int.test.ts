@@ -117,7 +117,11 @@ describe('claims', () => {
     await Promise.all(
       Array.from({ length: 12 }, (_, i) => claim(i % 2 ? a.app : b.app, id, env.userToken(`s${i}`))),
     );
-    await eventually(async () => (await admin(a.app, 'GET', `/campaigns/${id}/stats`)).body.persisted === 12);
+    // The rows commit a moment before BullMQ marks their job completed.
+    await eventually(async () => {
+      const { body } = await admin(a.app, 'GET', `/campaigns/${id}/stats`);
+      return body.persisted === 12 && body.queue.active === 0;
+    });
     const { body } = await admin(a.app, 'GET', `/campaigns/${id}/stats`);
     expect(body).toMatchObject({ totalStock: 20, remaining: 8, claimed: 12, persisted: 12, pending: 0 });
     expect(body.queue).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 0 });

@@ -1,4 +1,3 @@
-import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { BundleAdmin } from '../bundle/bundle.admin.ts';
 import type { BundleService } from '../bundle/bundle.service.ts';
@@ -10,31 +9,26 @@ import type { CouponService } from '../coupon/coupon.service.ts';
 import type { OutcomeTally } from '../ops/outcomes.ts';
 import type { OverviewReader } from '../ops/overview.ts';
 import type { Reconciler } from '../reconcile/reconciler.ts';
-import type { Logger } from '../shared/logger.ts';
+import { type BaseDeps, createBaseApp } from './base.ts';
 import { clientAddress } from './client-address.ts';
 import type { AppEnv } from './env.ts';
-import { errorBody, handleError } from './errors.ts';
 import { type AuthFailureLimiter, authFailureLimit } from './middleware/auth-failures.ts';
 import { bodyLimit } from './middleware/body-limit.ts';
 import { claimOutcomes } from './middleware/claim-outcomes.ts';
-import { requestId } from './middleware/request-id.ts';
 import { apiDocument, registerApiDocs } from './openapi/document.ts';
 import { adminRoutes } from './routes/admin.routes.ts';
 import { bundleAdminRoutes, bundlesRoutes } from './routes/bundles.routes.ts';
 import { campaignsRoutes } from './routes/campaigns.routes.ts';
 import { claimsRoutes } from './routes/claims.routes.ts';
 import { couponsRoutes } from './routes/coupons.routes.ts';
-import { healthRoutes, type Readiness } from './routes/health.routes.ts';
 import { peopleRoutes } from './routes/people.routes.ts';
 
-export interface AppDeps {
+export interface AppDeps extends BaseDeps {
   claims: ClaimService;
   campaigns: CampaignReader;
   admin: CampaignAdmin;
   stock: CampaignStock;
   reconciler: Reconciler;
-  readiness: Readiness;
-  log: Logger;
   adminToken: string;
   serviceToken: string;
   jwtSecret: string;
@@ -52,18 +46,13 @@ export interface AppDeps {
 const MAX_BODY_BYTES = 16 * 1024;
 
 export function createApp(deps: AppDeps) {
-  // OpenAPIHono routes exactly like Hono; it adds the registry the document is generated from.
-  const app = new OpenAPIHono<AppEnv>();
+  // The base app is an OpenAPIHono: it routes exactly like Hono, with the registry the document comes from.
+  const app = createBaseApp(deps);
   registerApiDocs(app);
-  app.onError(handleError(deps.log));
-  app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
   const addressOf = (c: Context<AppEnv>) => clientAddress(c, deps.trustProxyHops);
-  app.use(requestId());
   app.use('/v1/*', authFailureLimit(deps.authFailures, addressOf));
   app.use('/v1/*', bodyLimit(MAX_BODY_BYTES));
   app.use('/v1/campaigns/:id/claims', claimOutcomes(deps.outcomes));
-
-  app.route('/', healthRoutes(deps.readiness));
   app.route('/', peopleRoutes(apiDocument(app)));
   // Minimal JSON route with no dependencies: the reference the benchmark measures the claim path against.
   app.get('/v1/ping', (c) => c.json({ ok: true }));

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { Metrics } from '../metrics/metrics.ts';
 import { AppError, type ErrorCode, type ErrorDetails, UnavailableError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 
@@ -10,6 +11,7 @@ export const statusOf: Record<ErrorCode, ContentfulStatusCode> = {
   campaign_not_active: 403,
   campaign_not_found: 404,
   not_found: 404,
+  method_not_allowed: 405,
   already_claimed: 409,
   campaign_exists: 409,
   insufficient_stock: 409,
@@ -44,12 +46,17 @@ export function errorResponse(c: Context, err: ErrorDetails): Response {
  * app.onError: expected errors keep their code; anything else is logged with the request id and is a 500.
  * An outage would otherwise log once per request, so 503s are logged at most once a second, with a count.
  */
-export function handleError(log: Logger, now: () => number = Date.now) {
+export function handleError(
+  log: Logger,
+  metrics?: Pick<Metrics, 'unavailable'>,
+  now: () => number = Date.now,
+) {
   let lastLogged = 0;
   let suppressed = 0;
   return function onError(err: Error, c: Context): Response {
     if (err instanceof AppError) {
       if (err instanceof UnavailableError) {
+        metrics?.unavailable(err.dependency);
         if (now() - lastLogged >= 1_000) {
           const requestId = c.get('requestId');
           log.warn('dependency unavailable', { dependency: err.dependency, requestId, suppressed, err });

@@ -2,6 +2,21 @@ import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import type { App } from './app.ts';
 
+/** The port could not be taken (in use, or not allowed): a start-up failure with a clear message. */
+export class ListenError extends Error {
+  override name = 'ListenError';
+  constructor(
+    readonly port: number,
+    override readonly cause: NodeJS.ErrnoException,
+  ) {
+    super(
+      cause.code === 'EADDRINUSE'
+        ? `port ${port} is already in use (set PORT to a free one)`
+        : `cannot listen on port ${port}: ${cause.message}`,
+    );
+  }
+}
+
 export interface ServerLimits {
   maxConnections: number;
   requestTimeoutMs: number;
@@ -14,7 +29,7 @@ export interface ServerLimits {
  * whole request, so a client trickling a body cannot hold a connection (Node's default is 300 s).
  */
 export function listen(
-  app: App,
+  app: Pick<App, 'fetch'>,
   port: number,
   limits: ServerLimits,
 ): Promise<{ server: Server; port: number }> {
@@ -30,7 +45,7 @@ export function listen(
     const s = serve({ fetch: app.fetch, port, hostname: '0.0.0.0', serverOptions }, (info) =>
       resolve({ server: s as Server, port: info.port }),
     ) as Server;
-    s.once('error', (err) => reject(new Error(`cannot listen on port ${port}: ${err.message}`)));
+    s.once('error', (err: NodeJS.ErrnoException) => reject(new ListenError(port, err)));
     s.maxConnections = limits.maxConnections;
   });
 }

@@ -7,6 +7,7 @@ import type { Database, Tx } from '../db/client.ts';
 import type { CouponsRepo } from '../db/coupons.repo.ts';
 import type { RunsRepo } from '../db/runs.repo.ts';
 import type { Campaign, LiveCampaign } from '../domain/campaign.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import type { PersistJob, PersistProducer } from '../queue/persist.queue.ts';
 import type { CampaignKeys } from '../redis/keys.ts';
 import type { RedisRouter } from '../redis/router.ts';
@@ -39,6 +40,8 @@ export interface ReconcilerDeps {
   /** Scheduled runs look at campaigns that have not ended, or ended within this window. */
   lookbackMs: number;
   log: Logger;
+  /** Counts runs, their duration and the violations they found. */
+  metrics?: Pick<Metrics, 'reconciled'>;
   /** Tells every instance a campaign changed (after a pass that repaired something). */
   announce?: (campaignId: string) => Promise<void>;
   now?: () => number;

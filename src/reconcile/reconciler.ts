@@ -33,6 +33,7 @@ async function storeRun(
   };
   const left = unrepaired(report).length;
   report.ok = left === 0;
+  deps.metrics?.reconciled(report);
   report.runId = await deps.repos.runs.insert({
     trigger: report.trigger,
     campaignId: opts.campaignId ?? null,
@@ -109,22 +110,25 @@ export function createReconciler(input: ReconcilerDeps) {
       trigger: Trigger;
       campaignId?: string | undefined;
       signal?: AbortSignal;
+      /** The request that asked for the pass (admin endpoint): carried into the pass' log lines. */
+      requestId?: string | undefined;
     }): Promise<RunReport> {
       const startedAt = deps.now();
+      const tag = uuidv7(startedAt).replaceAll('-', '');
+      const run = { ...deps, log: deps.log.child({ reconcileRun: tag, requestId: opts.requestId }) };
       const ids = opts.campaignId
         ? [opts.campaignId]
         : await repos.campaigns.recentIds(new Date(startedAt - deps.lookbackMs));
-      const tag = uuidv7(startedAt).replaceAll('-', '');
       const campaigns: CampaignReport[] = [];
       for (const id of ids) {
         if (opts.signal?.aborted) break;
-        const report = await oneAtATime(() => reconcileCampaign(deps, id, tag)).catch((err: unknown) =>
-          failedPass(deps, id, err, opts.campaignId !== undefined),
+        const report = await oneAtATime(() => reconcileCampaign(run, id, tag)).catch((err: unknown) =>
+          failedPass(run, id, err, opts.campaignId !== undefined),
         );
         campaigns.push(report);
         await announceRepairs(report);
       }
-      return storeRun(deps, opts, { startedAt, interrupted: campaigns.length < ids.length, campaigns });
+      return storeRun(run, opts, { startedAt, interrupted: campaigns.length < ids.length, campaigns });
     },
 
     /** The most recent reports, newest first. */

@@ -36,6 +36,11 @@ export async function requeue(ctx: PassContext, ids: string[], why: string): Pro
     const stamp = String(deps.now());
     await ctx.redis.zadd(keys.pending, ...sendable.flatMap((c) => [stamp, c.id]));
     ctx.repairs.requeued += sendable.length;
+    deps.log.warn(`acknowledged claims ${why}; requeued`, {
+      campaignId: ctx.id,
+      claimIds: sendable.slice(0, 20).map((c) => c.id),
+      requestIds: sendable.flatMap((c) => (c.requestId ? [c.requestId] : [])).slice(0, 20),
+    });
     ctx.violations.push({
       invariant: 'I4',
       message: `${sendable.length} acknowledged claims ${why}; requeued`,

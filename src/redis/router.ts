@@ -34,6 +34,8 @@ export interface RedisRouter {
   run<T>(key: string, call: (redis: Redis, runId: string) => Promise<T>): Promise<T>;
   /** Any master's background connection found a new server run (a restart, a failover). */
   onServerRunChange(listener: (node: RedisNode, runId: string, previous: string | null) => void): void;
+  /** Resolves once a cluster's slot map is first known (at once for one server): nodeFor works then. */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -90,6 +92,7 @@ export function createStandaloneRouter(url: string, opts: RouterOptions): RedisR
     masters: () => [node],
     run: (_key, call) => node.gate.run(call),
     onServerRunChange: (l) => void listeners.push(l),
+    ready: async () => {},
     close: () => closeNode(node),
   };
 }
@@ -198,6 +201,7 @@ export function createClusterRouter(seedList: string, opts: RouterOptions): Redi
       }
     },
     onServerRunChange: (l) => void listeners.push(l),
+    ready: () => ready,
     async close() {
       clearInterval(timer);
       for (const n of retired) {

@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'campaign_not_active'
   | 'campaign_not_found'
   | 'not_found'
+  | 'method_not_allowed'
   | 'already_claimed'
   | 'campaign_exists'
   | 'insufficient_stock'

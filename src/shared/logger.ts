@@ -1,4 +1,10 @@
-/** A small structured logger: one JSON object per line on stdout (stderr for warn and error). */
+import pino from 'pino';
+
+/**
+ * Structured logs: one JSON object per line (pino), info and below on stdout, warn and above on stderr.
+ * Call sites stay `log.info('message', { fields })`; an Error in any field is serialised with its stack
+ * and cause (pino itself only does that for `err`).
+ */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 export type LogFields = Record<string, unknown>;
 
@@ -8,33 +14,65 @@ export interface Logger {
   warn(msg: string, fields?: LogFields): void;
   error(msg: string, fields?: LogFields): void;
   child(fields: LogFields): Logger;
+  /** Whether a line at this level would be written (skip building costly fields when not). */
+  enabled(level: Exclude<LogLevel, 'silent'>): boolean;
 }
 
-const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
+/** Where lines go; tests pass one stream to read them back. */
+export interface LogDestination {
+  out: pino.DestinationStream;
+  err?: pino.DestinationStream;
+}
 
-function serialize(value: unknown): unknown {
-  if (value instanceof Error) {
-    const cause = value.cause === undefined ? undefined : serialize(value.cause);
-    return { name: value.name, message: value.message, stack: value.stack, cause };
+function withErrors(fields: LogFields): LogFields {
+  let out: LogFields | undefined;
+  for (const [k, v] of Object.entries(fields)) {
+    if (v instanceof Error) {
+      out ??= { ...fields };
+      out[k] = pino.stdSerializers.errWithCause(v);
+    }
   }
-  return value;
+  return out ?? fields;
 }
 
-export function createLogger(level: LogLevel, base: LogFields = {}): Logger {
-  const min = rank[level];
-  const write = (lvl: Exclude<LogLevel, 'silent'>, msg: string, fields?: LogFields) => {
-    if (rank[lvl] < min) return;
-    const entry: LogFields = { t: new Date().toISOString(), level: lvl, msg, ...base };
-    if (fields) for (const [k, v] of Object.entries(fields)) entry[k] = serialize(v);
-    const line = `${JSON.stringify(entry)}\n`;
-    if (rank[lvl] >= rank.warn) process.stderr.write(line);
-    else process.stdout.write(line);
-  };
+function wrap(p: pino.Logger): Logger {
   return {
-    debug: (msg, fields) => write('debug', msg, fields),
-    info: (msg, fields) => write('info', msg, fields),
-    warn: (msg, fields) => write('warn', msg, fields),
-    error: (msg, fields) => write('error', msg, fields),
-    child: (fields) => createLogger(level, { ...base, ...fields }),
+    debug: (msg, fields) => (fields ? p.debug(fields, msg) : p.debug(msg)),
+    info: (msg, fields) => (fields ? p.info(fields, msg) : p.info(msg)),
+    warn: (msg, fields) => (fields ? p.warn(withErrors(fields), msg) : p.warn(msg)),
+    error: (msg, fields) => (fields ? p.error(withErrors(fields), msg) : p.error(msg)),
+    child: (fields) => wrap(p.child(fields)),
+    enabled: (level) => p.isLevelEnabled(level),
   };
+}
+
+/** info and below to `out`, warn and above to `err` (dedupe: each line goes to one stream only). */
+function split(out: pino.DestinationStream, err: pino.DestinationStream): pino.DestinationStream {
+  return pino.multistream(
+    [
+      { level: 'debug', stream: out },
+      { level: 'warn', stream: err },
+    ],
+    { dedupe: true },
+  );
+}
+
+export function createLogger(level: LogLevel, base: LogFields = {}, to?: LogDestination): Logger {
+  // Asynchronous writes keep the request path off the write(2) call; pino flushes them on exit.
+  const destination = to
+    ? to.err
+      ? split(to.out, to.err)
+      : to.out
+    : split(pino.destination({ dest: 1, sync: false }), pino.destination({ dest: 2, sync: false }));
+  const p = pino(
+    {
+      level,
+      base,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      serializers: { err: pino.stdSerializers.errWithCause },
+    },
+    destination,
+  );
+  return wrap(p);
 }

@@ -10,6 +10,7 @@ export async function claimWithoutEnqueue(
   inst: Instance,
   campaignId: string,
   users: string[],
+  opts: { requestId?: string } = {},
 ): Promise<string[]> {
   const { services } = inst;
   const crashing = createClaimService({
@@ -22,7 +23,9 @@ export async function claimWithoutEnqueue(
     holdMs: 5_000,
     storedOfUser: services.repos.coupons.ofUser,
   });
-  const outcomes = await Promise.all(users.map((userId) => crashing.claim({ campaignId, userId })));
+  const outcomes = await Promise.all(
+    users.map((userId) => crashing.claim({ campaignId, userId, requestId: opts.requestId })),
+  );
   return outcomes.map((o) => {
     if (o.kind !== 'claimed') throw new Error(`expected a claim, got ${o.kind}`);
     return o.claim.id;

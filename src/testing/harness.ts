@@ -11,7 +11,7 @@ import { migrateDatabase } from '../db/migrate.ts';
 import type { App } from '../http/app.ts';
 import { clusterSeeds, type RedisClient } from '../redis/connections.ts';
 import { defineScripts } from '../redis/scripts/index.ts';
-import { createLogger } from '../shared/logger.ts';
+import { createLogger, type Logger } from '../shared/logger.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token';
 export const JWT_SECRET = 'test-jwt-secret';
@@ -34,8 +34,11 @@ export interface TestEnv {
   config: Config;
   topology: Topology;
   databaseUrl: string;
-  /** Spin up an app instance (own Redis and Postgres connections), as a separate process would have. */
-  instance(overrides?: Record<string, string>): Instance;
+  /**
+   * Spin up an app instance (own Redis and Postgres connections), as a separate process would have; a
+   * test that reads the logs passes its own logger.
+   */
+  instance(overrides?: Record<string, string>, opts?: { log?: Logger }): Instance;
   /** Start a persist worker (own connections) that runs until cleanup or until closed. */
   worker(overrides?: Record<string, string>): Worker;
   /** A raw client (a cluster client on the cluster) with the scripts defined. */
@@ -96,8 +99,8 @@ export async function createTestEnv(
     config,
     topology,
     databaseUrl,
-    instance(more = {}) {
-      const services = createServices(loadConfig({ ...env, ...more }), log, { dbPoolSize: 4 });
+    instance(more = {}, opts = {}) {
+      const services = createServices(loadConfig({ ...env, ...more }), opts.log ?? log, { dbPoolSize: 4 });
       closers.push(() => services.close());
       return { services, app: createHttpApp(services) };
     },

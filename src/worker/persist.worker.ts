@@ -1,6 +1,7 @@
 import { type Job, Worker } from 'bullmq';
 import type { ClaimsRepo, InsertOutcome } from '../db/claims.repo.ts';
 import { type Claim, claimPlace } from '../domain/claim.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import { PERSIST_QUEUE, type PersistJob, persistBackoff, persistJobSchema } from '../queue/persist.queue.ts';
 import type { RedisClient } from '../redis/connections.ts';
 import { campaignKeys } from '../redis/keys.ts';
@@ -15,9 +16,15 @@ export interface PersistDeps {
   redis: RedisRouter;
   keyPrefix: string;
   log: Logger;
+  /** Observes the persistence lag of the claims this process commits. */
+  metrics?: Pick<Metrics, 'persisted'>;
   /** A campaign whose Redis state turned out to be behind Postgres (it is fenced; start its rebuild). */
   onBehind?: (campaignId: string) => void;
 }
+
+/** The request ids of a job's claims, for its log lines (bounded: a batch can hold hundreds). */
+const requestIds = (claims: readonly Claim[]) =>
+  claims.flatMap((c) => (c.requestId ? [c.requestId] : [])).slice(0, 20);
 
 /** Claims grouped by the bucket (of a campaign) that sold them: where their records are marked. */
 function byBucket(items: Claim[]): Map<string, Claim[]> {
@@ -41,6 +48,11 @@ function byBucket(items: Claim[]): Map<string, Claim[]> {
 export async function persistClaims(deps: PersistDeps, batch: Claim[]): Promise<InsertOutcome['refused']> {
   const { inserted, alreadyPresent, refused } = await deps.repo.insertMany(batch);
   const confirmed = new Set([...inserted, ...alreadyPresent]);
+  if (deps.metrics && inserted.length > 0) {
+    // Rows already present were counted by whoever wrote them first.
+    const fresh = new Set(inserted);
+    deps.metrics.persisted(batch.filter((c) => fresh.has(c.id)));
+  }
   const why = new Map(refused.map((r) => [r.id, r.reason]));
   await Promise.all(
     [...byBucket(batch).values()].map(async (claims) => {
@@ -57,7 +69,10 @@ export async function persistClaims(deps: PersistDeps, batch: Claim[]): Promise<
     }),
   );
   if (refused.length > 0) {
-    deps.log.error('postgres refused claims; filed for the reconciler', { refused: refused.slice(0, 50) });
+    const requestOf = new Map(batch.map((c) => [c.id, c.requestId]));
+    deps.log.error('postgres refused claims; filed for the reconciler', {
+      refused: refused.slice(0, 50).map((r) => ({ ...r, requestId: requestOf.get(r.id) })),
+    });
   }
   return refused;
 }
@@ -81,6 +96,12 @@ export function createPersistWorker(
     async (job: Job<PersistJob>) => {
       const { claims } = persistJobSchema.parse(job.data);
       await batcher.add(claims);
+      if (deps.log.enabled('debug'))
+        deps.log.debug('claims persisted', {
+          jobId: job.id,
+          claims: claims.length,
+          requestIds: requestIds(claims),
+        });
       return { persisted: claims.length };
     },
     {
@@ -97,7 +118,11 @@ export function createPersistWorker(
   worker.on('error', (err) => deps.log.warn('persist worker error', { err }));
   worker.on('failed', (job, err) => {
     if (job && job.attemptsMade % 10 === 1)
-      deps.log.warn('persist job failed, will retry', { jobId: job.id, err });
+      deps.log.warn('persist job failed, will retry', {
+        jobId: job.id,
+        requestIds: requestIds(job.data?.claims ?? []),
+        err,
+      });
   });
   return worker;
 }

@@ -150,6 +150,7 @@ describe('what every route answers the same way', () => {
     for (const path of [
       '/healthz',
       '/readyz',
+      '/metrics',
       '/v1/ping',
       '/openapi.json',
       '/docs',

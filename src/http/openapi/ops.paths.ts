@@ -33,6 +33,13 @@ export const opsPaths = [
   }),
   createRoute({
     method: 'get',
+    path: '/metrics',
+    tags: ['operations'],
+    summary: "This process' metrics (Prometheus text format; names start with flashsale_)",
+    responses: page('the metrics', 'text/plain'),
+  }),
+  createRoute({
+    method: 'get',
     path: '/v1/ping',
     tags: ['operations'],
     summary: 'A JSON answer with no dependency (the benchmarks measure the claim path against it)',

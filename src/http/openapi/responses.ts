@@ -34,6 +34,7 @@ const MEANING: Record<ErrorCode, string> = {
   campaign_not_active: 'the campaign is not open: `reason` says not_started, ended or paused',
   campaign_not_found: 'no such campaign',
   not_found: 'no such route',
+  method_not_allowed: 'the path exists, the method does not: `Allow` lists those it takes',
   already_claimed:
     'the user already holds as many coupons as allowed: `claimIds` lists them (for a gift pack, `campaignIds` names the campaigns)',
   campaign_exists: 'a campaign with this id exists',

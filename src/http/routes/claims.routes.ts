@@ -84,6 +84,7 @@ export function claimsRoutes(deps: {
       userId: c.get('userId'),
       idempotencyKey,
       clientAddress: deps.addressOf(c),
+      requestId: c.get('requestId'),
     });
     if (outcome.kind === 'claimed') return c.json({ claim: claimView(outcome.claim, 'pending') }, 201);
     // A replay answers with the body of the original 201, whatever has happened since.

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import type { Metrics } from '../../metrics/metrics.ts';
 import type { AppEnv } from '../env.ts';
 
 /** What /readyz reports: whether this instance takes traffic, and whether its dependencies answer. */
@@ -8,8 +9,12 @@ export interface Readiness {
   check(): Promise<Record<string, boolean>>;
 }
 
-export function healthRoutes(readiness: Readiness) {
+export function healthRoutes(readiness: Readiness, metrics: Metrics) {
   return new Hono<AppEnv>()
+    .get('/metrics', async (c) => {
+      const body = await metrics.registry.metrics();
+      return c.body(body, 200, { 'Content-Type': metrics.registry.contentType });
+    })
     .get('/healthz', (c) => c.json({ status: 'ok' }))
     .get('/readyz', async (c) => {
       const checks = await readiness.check();

@@ -14,7 +14,8 @@ export function reconcileRoutes(deps: { reconciler: Reconciler }) {
 
   app.post('/reconcile', async (c) => {
     const { campaignId } = await readJson(c, reconcileBody, { allowEmpty: true });
-    return c.json(await deps.reconciler.run({ trigger: 'manual', campaignId }));
+    const requestId = c.get('requestId');
+    return c.json(await deps.reconciler.run({ trigger: 'manual', campaignId, requestId }));
   });
 
   app.get('/reconciliations', async (c) => {

@@ -19,6 +19,7 @@ export function encodeClaimRecord(c: Claim): string {
     ...(c.homeBucket === undefined ? {} : { homeBucket: c.homeBucket }),
     ...(c.homeSeq === undefined ? {} : { homeSeq: c.homeSeq }),
     ...(c.bundleClaimId === undefined ? {} : { bundleClaimId: c.bundleClaimId }),
+    ...(c.requestId === undefined ? {} : { requestId: c.requestId }),
   });
 }
 
@@ -42,6 +43,7 @@ export function decodeClaimRecord(json: string | null | undefined): Claim {
     typeof r.seq !== 'number' ||
     (r.idempotencyKey !== undefined && typeof r.idempotencyKey !== 'string') ||
     (r.bundleClaimId !== undefined && typeof r.bundleClaimId !== 'string') ||
+    (r.requestId !== undefined && typeof r.requestId !== 'string') ||
     !OPTIONAL_NUMBERS.every((k) => r[k] === undefined || typeof r[k] === 'number')
   ) {
     throw new Error(`malformed claim record: ${json.slice(0, 200)}`);

@@ -30,6 +30,7 @@ declare module 'ioredis' {
       addressRateLimit: number,
       buckets: number,
       holdMs: number,
+      requestId: string,
     ): Result<[number, ...(string | number)[]], Context>;
   }
 }
@@ -51,6 +52,8 @@ export interface ClaimArgs {
    * hold for that many ms, for the claim to be sold in another bucket.
    */
   holdMs?: number;
+  /** The HTTP request's id, kept in the pending record (log lines downstream). */
+  requestId?: string | undefined;
 }
 
 export type ClaimScriptResult =
@@ -145,6 +148,7 @@ export async function claim(
     address ? (a.rate?.addressPerSecond ?? 0) : 0,
     keys.buckets,
     a.holdMs ?? 0,
+    a.requestId ?? '',
   );
   return decodeClaimReply(reply);
 }

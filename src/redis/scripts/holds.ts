@@ -25,6 +25,7 @@ declare module 'ioredis' {
       ordinal: number,
       homeBucket: number,
       homeSeq: number,
+      requestId: string,
     ): Result<(number | string)[], Context>;
     fsConfirmHold(
       users: string,
@@ -58,6 +59,7 @@ export interface Hold {
   /** The home bucket and the hold's place in its sequence. */
   homeBucket: number;
   homeSeq: number;
+  requestId?: string | undefined;
 }
 
 export type ForeignResult =
@@ -99,6 +101,7 @@ export async function claimForeign(
     hold.ordinal,
     hold.homeBucket,
     hold.homeSeq,
+    hold.requestId ?? '',
   );
   if (code === 1) return { kind: 'claimed', claimedAt: Number(a), seq: Number(b) };
   if (code === 2) return { kind: 'replayed', claim: decodeClaimRecord(String(a)) };

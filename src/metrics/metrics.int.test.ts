@@ -119,6 +119,24 @@ describe('/metrics', () => {
     expect(sample(text, 'flashsale_coupon_events_total', { event: 'expired' })).toBe(0);
   });
 
+  it('counts gift-pack presses by outcome', async () => {
+    const ids = await Promise.all(
+      [1, 2].map(async () => (await createCampaign(api.app, { totalStock: 1 })).id),
+    );
+    expect(
+      (await admin(api.app, 'POST', '/bundles', { id: 'metrics-pack', name: 'p', campaignIds: ids })).status,
+    ).toBe(201);
+    const press = (sub: string) =>
+      call(api.app, 'POST', '/v1/bundles/metrics-pack/claims', { token: env.userToken(sub) });
+    expect((await press('pack-a')).status).toBe(201);
+    expect((await press('pack-b')).status).toBe(410);
+    expect((await press('pack-a')).status).toBe(409);
+    const text = await scrape(api.app);
+    expect(sample(text, 'flashsale_bundle_claims_total', { outcome: 'claimed' })).toBe(1);
+    expect(sample(text, 'flashsale_bundle_claims_total', { outcome: 'sold_out' })).toBe(1);
+    expect(sample(text, 'flashsale_bundle_claim_duration_seconds_count', {})).toBe(3);
+  });
+
   it("counts the Redis gate's 503s", async () => {
     const { id } = await createCampaign(api.app, { totalStock: 5 });
     const dead = env.instance({ REDIS_URL: `redis://127.0.0.1:${await freePort()}` });

@@ -24,6 +24,8 @@ export interface Metrics {
   reconciled(report: RunReport): void;
   /** A coupon changed state after the grab (counted once, where the change happened). */
   coupon(event: CouponEvent, count?: number): void;
+  /** One press of a gift pack answered: its outcome, and how long it took. */
+  bundle(outcome: string, seconds: number): void;
 }
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -114,6 +116,18 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     registers,
   });
   for (const event of ['redeemed', 'released', 'expired']) coupons.labels(event).inc(0);
+  const bundles = new Counter({
+    name: 'flashsale_bundle_claims_total',
+    help: 'Gift-pack presses answered, by outcome (claimed, replayed, sold_out, already_claimed, ...)',
+    labelNames: ['outcome'],
+    registers,
+  });
+  const bundleDuration = new Histogram({
+    name: 'flashsale_bundle_claim_duration_seconds',
+    help: 'Time to answer a gift-pack press (every campaign reserved, decided and committed or given back)',
+    buckets: LATENCY_BUCKETS,
+    registers,
+  });
 
   const claimCount = cached((outcome) => claims.handle(outcome));
   const claimTime = cached((outcome) => claimDuration.handle(outcome));
@@ -149,6 +163,10 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     },
     coupon(event, count = 1) {
       coupons.labels(event).inc(count);
+    },
+    bundle(outcome, seconds) {
+      bundles.labels(outcome).inc();
+      bundleDuration.observe(seconds);
     },
   };
 }

@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { Metrics } from '../../metrics/metrics.ts';
 import type { AppEnv } from '../env.ts';
 import type { AccessLog } from '../observe/access-log.ts';
-import { CLAIM_ROUTE, claimOutcomeOf } from '../observe/claim-outcome.ts';
+import { BUNDLE_ROUTE, bundleOutcomeOf, CLAIM_ROUTE, claimOutcomeOf } from '../observe/claim-outcome.ts';
 import { routeOf } from '../observe/route.ts';
 
 /**
@@ -19,6 +19,7 @@ export function observe(metrics: Metrics, accessLog: AccessLog): MiddlewareHandl
     const { method } = c.req;
     metrics.http(method, route, status, ms / 1000);
     if (route === CLAIM_ROUTE) metrics.claim(claimOutcomeOf(status), ms / 1000);
+    else if (route === BUNDLE_ROUTE) metrics.bundle(bundleOutcomeOf(status), ms / 1000);
     const level = accessLog.levelOf(route, status);
     if (level === null) return;
     accessLog.write(level, {

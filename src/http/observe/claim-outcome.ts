@@ -21,3 +21,9 @@ const OUTCOMES: Record<number, string> = {
 export const CLAIM_ROUTE = '/v1/campaigns/:id/claims';
 
 export const claimOutcomeOf = (status: number): string => OUTCOMES[status] ?? 'error';
+
+/** The gift-pack route: its answers are counted by flashsale_bundle_claims_total. */
+export const BUNDLE_ROUTE = '/v1/bundles/:id/claims';
+
+export const bundleOutcomeOf = (status: number): string =>
+  status === 404 ? 'bundle_not_found' : (OUTCOMES[status] ?? 'error');

@@ -1,19 +1,10 @@
 import { compileErrors, validate } from '@readme/openapi-parser';
 import { describe, expect, it } from 'vitest';
-import { createMetrics } from '../../metrics/metrics.ts';
-import { createLogger } from '../../shared/logger.ts';
-import { type AppDeps, createApp } from '../app.ts';
+import { routesOnlyApp } from '../../testing/routes-only-app.ts';
 import { documented, missingRouteHint, servedRoutes } from './coverage.ts';
 
 // The routes are registered when the app is built; no request is made, so no dependency is needed.
-const app = createApp({
-  adminToken: 'x',
-  serviceToken: 'y',
-  jwtSecret: 'z',
-  trustProxyHops: 0,
-  log: createLogger('silent'),
-  metrics: createMetrics({ defaultMetrics: false }),
-} as AppDeps);
+const app = routesOnlyApp();
 const doc = (await (await app.request('/openapi.json')).json()) as { paths: Record<string, any> };
 const key = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
 

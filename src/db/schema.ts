@@ -100,6 +100,8 @@ export const claims = pgTable(
       .on(t.campaignId, t.userId, t.ordinal)
       .where(sql`not ${t.unitReturned}`),
     index('claims_campaign_user_idx').on(t.campaignId, t.userId),
+    // The per-user check looks only for ordinals above the limit (see ClaimsRepo.usersOver).
+    index('claims_campaign_ordinal_idx').on(t.campaignId, t.ordinal).where(sql`not ${t.unitReturned}`),
     index('claims_returning_idx').on(t.campaignId).where(sql`${t.unitReturned} and ${t.returnedAt} is null`),
     index('claims_expiring_idx')
       .on(t.campaignId, t.expiresAt)

@@ -1,0 +1,1 @@
+CREATE INDEX "claims_campaign_ordinal_idx" ON "claims" USING btree ("campaign_id","ordinal") WHERE not "claims"."unit_returned";

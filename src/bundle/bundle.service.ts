@@ -3,7 +3,7 @@ import type { SoldOutCache } from '../claim/sold-out.ts';
 import type { Bundle, BundlesRepo } from '../db/bundles.repo.ts';
 import type { Claim, NotActiveReason } from '../domain/claim.ts';
 import { codePrefix } from '../domain/coupon.ts';
-import { bundleIdemKey, campaignKeys } from '../redis/keys.ts';
+import { bundleDecisionKey, bundleIdemKey, campaignKeys } from '../redis/keys.ts';
 import type { RedisRouter } from '../redis/router.ts';
 import type { ReserveResult } from '../redis/scripts/bundle.ts';
 import { scripts } from '../redis/scripts/index.ts';
@@ -161,6 +161,62 @@ export function createBundleService(deps: BundleServiceDeps) {
     return { kind: 'replayed', claims: decision.claims };
   };
 
+  /** What a refusal tells the rest of the instance: restores to start, campaigns seen sold out. */
+  const noteRefusals = async (attempts: Attempt[]) => {
+    for (const a of attempts) {
+      if (a.result.kind === 'sold_out') deps.soldOut?.noteSoldOut(a.campaignId);
+      if (a.result.kind === 'not_found' || a.result.kind === 'fenced' || a.result.kind === 'rebuilding')
+        await deps.restoreIfKnown(a.campaignId).catch(() => false);
+    }
+  };
+
+  /**
+   * Every campaign on one server (standalone Redis): the whole pack is checked and sold by one script
+   * (lua/claim_pack.lua), its decision record written in the same step, so no reservation is ever left
+   * behind and a refusal changed nothing. A timeout answers 503 (outcome unknown): the Idempotency-Key's
+   * replay reads the decision record.
+   */
+  const inOneStep = async (
+    bundle: Bundle,
+    req: { userId: string; idempotencyKey?: string | undefined },
+    bundleClaimId: string,
+  ): Promise<BundleOutcome> => {
+    const decisionKey = bundleDecisionKey(deps.keyPrefix, bundleClaimId);
+    const parts = bundle.campaignIds.map((campaignId) => ({
+      keys: keysOf(campaignId),
+      claimId: uuidv7(),
+      couponCode: couponCode(codePrefix(campaignId)),
+    }));
+    const result = await deps.redis.run(decisionKey, (r, runId) =>
+      scripts.claimPack(r, {
+        decisionKey,
+        userId: req.userId,
+        runId,
+        bundleClaimId,
+        decisionTtlSeconds: decisionTtl,
+        parts,
+      }),
+    );
+    if (result.kind === 'claimed') {
+      await acknowledgeAll(result.claims);
+      return { kind: 'claimed', claims: result.claims };
+    }
+    const attempts = result.results.map(
+      (r, i): Attempt => ({
+        campaignId: bundle.campaignIds[i]!,
+        claimId: parts[i]!.claimId,
+        result: r,
+      }),
+    );
+    await noteRefusals(attempts);
+    // An Idempotency-Key's replay must learn that this press was refused (and may press afresh).
+    if (req.idempotencyKey)
+      await decide(deps.redis, deps.keyPrefix, bundleClaimId, { state: 'abort' }, decisionTtl).catch(
+        () => null,
+      );
+    return refusalOf(attempts);
+  };
+
   /** Binds an Idempotency-Key to this press; an earlier binding is returned instead. */
   const bindKey = async (idemKey: string, bundleClaimId: string, fresh: boolean): Promise<string | null> => {
     const key = idemKey;
@@ -207,6 +263,7 @@ export function createBundleService(deps: BundleServiceDeps) {
         });
         if (known.length > 0) return refusalOf(known);
       }
+      if (deps.redis.mode === 'standalone') return inOneStep(bundle, req, bundleClaimId);
       const attempts = await reserveAll(bundle, req.userId, bundleClaimId);
       for (const a of attempts) if (a.result.kind === 'sold_out') deps.soldOut?.noteSoldOut(a.campaignId);
       const reserved = attempts.flatMap((a) => (a.result.kind === 'reserved' ? [a.result.claim] : []));

@@ -2,6 +2,8 @@ import type { Cluster, Redis } from 'ioredis';
 import {
   abortReservation,
   abortReservationDef,
+  claimPack,
+  claimPackDef,
   commitReservation,
   commitReservationDef,
   reserveUnit,
@@ -47,6 +49,7 @@ export const scripts = {
   reserveUnit,
   commitReservation,
   abortReservation,
+  claimPack,
   initCampaign,
   setDefinition,
   adjustStock,
@@ -69,6 +72,7 @@ export const scriptDefs: readonly ScriptDef[] = [
   reserveUnitDef,
   commitReservationDef,
   abortReservationDef,
+  claimPackDef,
   initCampaignDef,
   setDefinitionDef,
   adjustStockDef,
@@ -88,7 +92,8 @@ export const scriptDefs: readonly ScriptDef[] = [
 export function defineScripts<R extends Redis | Cluster>(redis: R): R {
   for (const def of scriptDefs) {
     redis.defineCommand(def.name, {
-      numberOfKeys: def.keys,
+      // A negative count: the caller gives the number of keys first (a script over a variable key list).
+      ...(def.keys >= 0 ? { numberOfKeys: def.keys } : {}),
       lua: scriptSource(def.file),
       readOnly: def.readOnly ?? false,
     });

@@ -5,9 +5,10 @@
 
   KEYS[1] meta   KEYS[2] users   KEYS[3] claims   KEYS[4] pending   KEYS[5] codes   KEYS[6] reservations
 
-  ARGV[1] claimId
+  ARGV[1] claimId   ARGV[2] userId
 
-  Returns { 1, record } committed;  { 2 } committed before (the claim is pending or already in Postgres);
+  Returns { 1, record } committed;  { 2 } committed before (the claim is pending, or in Postgres: then
+          only the user's entry is left of it here);
           { 0 } no such reservation and no such claim (Redis lost it: reported by the caller);
           { -7 } being rebuilt.
 ]]
@@ -18,6 +19,9 @@ local claimId = ARGV[1]
 local raw = redis.call('HGET', KEYS[6], claimId)
 if not raw then
   if redis.call('HEXISTS', KEYS[3], claimId) == 1 then return { 2 } end
+  for _, e in ipairs(claim_ids_list(redis.call('HGET', KEYS[2], ARGV[2]))) do
+    if e == claimId then return { 2 } end
+  end
   return { 0 }
 end
 local reservation = cjson.decode(raw)

@@ -9,6 +9,8 @@ const PER_PASS = 5_000;
 interface ReservationRecord {
   deadline: number;
   bundleClaimId: string;
+  /** The claim it would become (its record, JSON). */
+  record: string;
 }
 
 /**
@@ -43,7 +45,8 @@ export async function settleReservations(ctx: PassContext): Promise<void> {
         Math.max(deps.idempotencyTtlSeconds, 3_600),
       );
       if (decision.state === 'commit') {
-        const done = await scripts.commitReservation(ctx.redis, keys, claimId);
+        const { userId } = JSON.parse(reservation.record) as { userId: string };
+        const done = await scripts.commitReservation(ctx.redis, keys, { claimId, userId });
         if (done.kind === 'committed') committed.push(done.claim);
       } else {
         const done = await scripts.abortReservation(ctx.redis, keys, claimId);

@@ -8,8 +8,6 @@ import { defineScript } from './source.ts';
 export const reserveUnitDef = defineScript('fsReserveUnit', 'reserve_unit.lua', 3);
 export const commitReservationDef = defineScript('fsCommitReservation', 'commit_reservation.lua', 6);
 export const abortReservationDef = defineScript('fsAbortReservation', 'abort_reservation.lua', 3);
-/** Its KEYS count depends on the pack's size: 1 + 5 per campaign, given with each call. */
-export const claimPackDef = defineScript('fsClaimPack', 'claim_pack.lua', -1);
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -33,6 +31,7 @@ declare module 'ioredis' {
       codes: string,
       reservations: string,
       claimId: string,
+      userId: string,
     ): Result<(number | string)[], Context>;
     fsAbortReservation(
       meta: string,
@@ -40,7 +39,6 @@ declare module 'ioredis' {
       reservations: string,
       claimId: string,
     ): Result<number[], Context>;
-    fsClaimPack(numKeys: number, ...keysAndArgs: (string | number)[]): Result<(number | string)[], Context>;
   }
 }
 
@@ -61,7 +59,7 @@ export type ReserveResult =
   | { kind: 'fenced'; verifiedRun: string }
   | { kind: 'sold_out' | 'not_found' | 'rebuilding' | 'has_buckets' };
 
-const RESERVE_CODES: Record<number, ReserveResult> = {
+export const RESERVE_CODES: Record<number, ReserveResult> = {
   [-1]: { kind: 'not_found' },
   [-2]: { kind: 'not_active', reason: 'not_started' },
   [-3]: { kind: 'not_active', reason: 'ended' },
@@ -117,7 +115,7 @@ export type CommitResult = { kind: 'committed'; claim: Claim } | { kind: 'alread
 export async function commitReservation(
   r: Redis | Cluster,
   keys: CampaignKeys,
-  claimId: string,
+  claim: { claimId: string; userId: string },
 ): Promise<CommitResult> {
   const [code, record] = await r.fsCommitReservation(
     keys.meta,
@@ -126,7 +124,8 @@ export async function commitReservation(
     keys.pending,
     keys.codes,
     keys.reservations,
-    claimId,
+    claim.claimId,
+    claim.userId,
   );
   if (code === 1) return { kind: 'committed', claim: decodeClaimRecord(String(record)) };
   if (code === 2) return { kind: 'already' };
@@ -148,73 +147,4 @@ export async function abortReservation(
   if (code === 0) return { kind: 'missing' };
   if (code === -7) return { kind: 'rebuilding' };
   throw new Error(`abort_reservation returned unknown code ${String(code)}`);
-}
-
-/** One campaign's part of a whole pack sold in one step (lua/claim_pack.lua). */
-export interface PackPart {
-  keys: CampaignKeys;
-  claimId: string;
-  couponCode: string;
-}
-
-export type PackResult = { kind: 'claimed'; claims: Claim[] } | { kind: 'refused'; results: ReserveResult[] };
-
-/**
- * lua/claim_pack.lua: every campaign of a pack on one server (standalone Redis) checked and sold in one
- * script, the decision record written with it; refused as a whole, with each campaign's answer.
- */
-export async function claimPack(
-  r: Redis | Cluster,
-  a: {
-    decisionKey: string;
-    userId: string;
-    runId: string;
-    bundleClaimId: string;
-    decisionTtlSeconds: number;
-    requestId?: string | undefined;
-    parts: PackPart[];
-  },
-): Promise<PackResult> {
-  const keys = [
-    a.decisionKey,
-    ...a.parts.flatMap((p) => [p.keys.meta, p.keys.users, p.keys.claims, p.keys.pending, p.keys.codes]),
-  ];
-  const args = [
-    a.userId,
-    a.runId,
-    a.bundleClaimId,
-    a.decisionTtlSeconds,
-    a.requestId ?? '',
-    ...a.parts.flatMap((p) => [p.keys.campaignId, p.claimId, p.couponCode]),
-  ];
-  const reply = await r.fsClaimPack(keys.length, ...keys, ...args);
-  if (reply[0] === 1) {
-    const claimedAt = Number(reply[1]);
-    const claims = a.parts.map(
-      (p, i): Claim => ({
-        id: p.claimId,
-        campaignId: p.keys.campaignId,
-        userId: a.userId,
-        couponCode: p.couponCode,
-        claimedAt,
-        ordinal: Number(reply[2 + 2 * i]),
-        seq: Number(reply[3 + 2 * i]),
-        bundleClaimId: a.bundleClaimId,
-        ...(a.requestId ? { requestId: a.requestId } : {}),
-      }),
-    );
-    return { kind: 'claimed', claims };
-  }
-  if (reply[0] !== 0) throw new Error(`claim_pack returned unknown code ${String(reply[0])}`);
-  const results = a.parts.map((_, i): ReserveResult => {
-    const code = Number(reply[1 + 2 * i]);
-    const extra = String(reply[2 + 2 * i] ?? '');
-    if (code === 1) return { kind: 'already' }; // would have sold: nothing to give back
-    if (code === -5) return { kind: 'limit_reached', claimIds: parseClaimIds(extra) };
-    if (code === -8) return { kind: 'fenced', verifiedRun: extra };
-    const known = RESERVE_CODES[code];
-    if (!known) throw new Error(`claim_pack returned unknown campaign code ${code}`);
-    return known;
-  });
-  return { kind: 'refused', results };
 }

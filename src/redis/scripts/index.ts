@@ -2,8 +2,6 @@ import type { Cluster, Redis } from 'ioredis';
 import {
   abortReservation,
   abortReservationDef,
-  claimPack,
-  claimPackDef,
   commitReservation,
   commitReservationDef,
   reserveUnit,
@@ -19,6 +17,7 @@ import {
   releaseHold,
   releaseHoldDef,
 } from './holds.ts';
+import { claimPack, claimPackDef } from './pack.ts';
 import { markPersisted, markPersistedDef } from './persisted.ts';
 import { soldOutSnapshotDef, soldOutState, userClaims, userClaimsDef } from './reads.ts';
 import {

@@ -4,10 +4,9 @@ import { type CampaignAdmin, createCampaignAdmin } from '../campaign/campaign.ad
 import { type CampaignReader, createCampaignReader } from '../campaign/campaign.read.ts';
 import { type CampaignRestorer, createCampaignRestorer } from '../campaign/campaign.restore.ts';
 import { type CampaignStock, createCampaignStock } from '../campaign/campaign.stock.ts';
-import { type Acknowledger, createAcknowledger } from '../claim/acknowledge.ts';
-import { createBucketDirectory } from '../claim/bucket-directory.ts';
+import type { Acknowledger } from '../claim/acknowledge.ts';
 import { type ClaimService, createClaimService } from '../claim/claim.service.ts';
-import { createSoldOutCache, type SoldOutCache } from '../claim/sold-out.ts';
+import type { SoldOutCache } from '../claim/sold-out.ts';
 import type { Config } from '../config.ts';
 import { type CouponService, createCouponService } from '../coupon/coupon.service.ts';
 import { type BundlesRepo, createBundlesRepo } from '../db/bundles.repo.ts';
@@ -17,17 +16,13 @@ import { type ClaimsRepo, createClaimsRepo } from '../db/claims.repo.ts';
 import type { Database } from '../db/client.ts';
 import { type CouponsRepo, createCouponsRepo } from '../db/coupons.repo.ts';
 import { createRunsRepo, type RunsRepo } from '../db/runs.repo.ts';
-import { type Claim, claimPlace } from '../domain/claim.ts';
 import { createMetrics, type Metrics } from '../metrics/metrics.ts';
 import { createOutcomeTally, type OutcomeTally } from '../ops/outcomes.ts';
 import { createPersistProducer, type PersistProducer } from '../queue/persist.queue.ts';
 import { createReconciler, type Reconciler } from '../reconcile/reconciler.ts';
-import { createSubscriber } from '../redis/connections.ts';
-import { campaignChangedChannel, campaignKeys } from '../redis/keys.ts';
-import { createReplicaWait, type ReplicaWait, waitCommandFor } from '../redis/replica-wait.ts';
-import type { RedisNode } from '../redis/router.ts';
 import type { Logger } from '../shared/logger.ts';
-import { persistClaims } from '../worker/persist.worker.ts';
+import { acknowledgerFor } from './acknowledger.ts';
+import { soldOutWithAnnouncements } from './announcements.ts';
 import { type Clients, createClients } from './clients.ts';
 import { registerStateMetrics } from './metrics.ts';
 
@@ -79,40 +74,6 @@ function createRepos(db: Database): Repos {
   };
 }
 
-/**
- * The sold-out snapshot cache and the pub/sub channel that keeps it honest: every change to a campaign
- * is announced, and every instance drops its snapshot of that campaign (all of them on a resubscribe).
- */
-function soldOutWithAnnouncements(config: Config, log: Logger, clients: Clients) {
-  // Empty-bucket flags are short-lived hints; the snapshot is the long-lived shortcut.
-  const directory = createBucketDirectory({ emptyMs: Math.min(config.SOLD_OUT_CACHE_MS, 1_000) });
-  const soldOut = createSoldOutCache({
-    redis: clients.router,
-    keyPrefix: config.REDIS_PREFIX,
-    ttlMs: config.SOLD_OUT_CACHE_MS,
-    maxWinners: config.SOLD_OUT_CACHE_MAX_WINNERS,
-    bucketsOf: directory.count,
-    log,
-  });
-  const forget = (campaignId?: string) => {
-    soldOut.invalidate(campaignId);
-    directory.forget(campaignId);
-  };
-  const channel = campaignChangedChannel(config.REDIS_PREFIX);
-  const subscriber = createSubscriber(
-    clients.subscriberTarget,
-    log,
-    channel,
-    (campaignId) => forget(campaignId),
-    () => forget(),
-  );
-  const announce = async (campaignId: string) => {
-    forget(campaignId);
-    await clients.shared.publish(channel, campaignId);
-  };
-  return { soldOut, directory, announce, close: () => subscriber.disconnect() };
-}
-
 function reconcilerFor(
   config: Config,
   log: Logger,
@@ -137,59 +98,6 @@ function reconcilerFor(
     log,
     metrics,
     announce,
-  });
-}
-
-/** What an accepted claim waits for before its answer (ACK_DURABILITY). */
-function acknowledgerFor(
-  config: Config,
-  log: Logger,
-  metrics: Metrics,
-  clients: Clients,
-  repos: Repos,
-  producer: PersistProducer,
-  onBehind: (campaignId: string) => void,
-): Acknowledger {
-  // WAIT covers the writes of the connection that made them: one waiter per master's request connection.
-  const waits = new Map<RedisNode, ReplicaWait>();
-  const waitOn = (bucket: number, claim: Claim): ReplicaWait => {
-    const { buckets } = claimPlace(claim);
-    const node = clients.router.nodeFor(
-      campaignKeys(config.REDIS_PREFIX, claim.campaignId, bucket, buckets).meta,
-    );
-    let wait = waits.get(node);
-    if (!wait) {
-      wait = createReplicaWait(node.gate.client, {
-        replicas: 1,
-        timeoutMs: config.ACK_TIMEOUT_MS,
-        command: () => {
-          const server = node.commandRun.server();
-          return waitCommandFor(server?.version ?? '0', server?.aof ?? false);
-        },
-      });
-      waits.set(node, wait);
-    }
-    return wait;
-  };
-  // A claim sold away from the user's home bucket wrote on two masters: the sale and the user's entry.
-  const replicaWaitFor = (claim: Claim): ReplicaWait => {
-    const { bucket, home } = claimPlace(claim);
-    const sale = waitOn(bucket, claim);
-    if (home === bucket) return sale;
-    const entry = waitOn(home, claim);
-    return { confirm: () => Promise.all([sale.confirm(), entry.confirm()]).then(() => {}) };
-  };
-  return createAcknowledger({
-    mode: config.ACK_DURABILITY,
-    producer,
-    timeoutMs: config.ACK_TIMEOUT_MS,
-    replicaWaitFor,
-    persist: (claims) =>
-      persistClaims(
-        { repo: repos.claims, redis: clients.router, keyPrefix: config.REDIS_PREFIX, log, metrics, onBehind },
-        claims,
-      ),
-    batchMax: config.ENQUEUE_BATCH_MAX,
   });
 }
 

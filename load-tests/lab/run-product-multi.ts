@@ -9,7 +9,7 @@ import { PRODUCT_ID } from './run-product.ts';
 import { itemsOf, type LabScenario } from './scenario.ts';
 import { newCounters } from './strategies/strategy.ts';
 
-const TITLE = '7. product: gift packs (reserve, decide, commit)';
+const TITLE = '7. product: gift packs';
 const CREATE_CONCURRENCY = 50;
 
 /** Runs `work` over `items`, `n` at a time. */

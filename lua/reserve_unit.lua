@@ -14,6 +14,7 @@
   ARGV[5] run id of the server this connection is attached to
   ARGV[6] how long the reservation may wait for its decision (ms)
   ARGV[7] the pack's claim id (one per press of the pack, shared by its reservations)
+  ARGV[8] the HTTP request's id ('' for none), kept in the claim's record
 
   Returns
     { 1, ordinal, claimedAt, seq }  reserved: stock taken, the user's place kept
@@ -58,7 +59,7 @@ redis.call('HINCRBY', KEYS[1], 'claimed', 1)
 redis.call('HSET', KEYS[1], 'seq', seq)
 redis.call('HSET', KEYS[2], userId, claim_ids_append(ids, '~' .. claimId))
 local record = claim_record(claimId, ARGV[1], userId, ARGV[4], now, count + 1, seq, nil,
-  { bundleClaimId = ARGV[7] })
+  { bundleClaimId = ARGV[7] }, ARGV[8])
 redis.call('HSET', KEYS[3], claimId,
   cjson.encode({ deadline = now + tonumber(ARGV[6]), bundleClaimId = ARGV[7], record = record }))
 return { 1, count + 1, now, seq }

@@ -66,13 +66,20 @@ export function createBundleService(deps: BundleServiceDeps) {
     });
 
   return {
-    async claim(req: { bundleId: string; userId: string; idempotencyKey?: string | undefined }) {
+    async claim(req: {
+      bundleId: string;
+      userId: string;
+      idempotencyKey?: string | undefined;
+      /** The HTTP request's id, carried into the claims' records (log lines downstream name it). */
+      requestId?: string | undefined;
+    }) {
       const bundle = await bundleOf(req.bundleId);
       const p: Press = {
         bundle,
         userId: req.userId,
         bundleClaimId: uuidv7(),
         idempotencyKey: req.idempotencyKey,
+        requestId: req.requestId,
       };
       if (req.idempotencyKey) {
         const key = bundleIdemKey(deps.keyPrefix, bundle.id, req.userId, req.idempotencyKey);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { campaignKeys } from '../redis/keys.ts';
+import { bundleDecisionKey, campaignKeys } from '../redis/keys.ts';
 import { scripts } from '../redis/scripts/index.ts';
 import { createTestEnv, type Instance, type TestEnv, TOPOLOGIES } from '../testing/harness.ts';
 import { admin, call, claim, createCampaign, eventually, type Reply } from '../testing/http.ts';
@@ -82,7 +82,18 @@ describe.each(TOPOLOGIES)('gift packs, all or nothing (%s)', (topology) => {
       'already_claimed',
       ids,
     ]);
-    expect((await press(1, bundleId, 'bob')).status).toBe(201);
+    // The press' request id travels with its claims (log lines downstream name it).
+    const bob = await call(app(1), 'POST', `/v1/bundles/${bundleId}/claims`, {
+      token: env.userToken('bob'),
+      headers: { 'x-request-id': 'req-pack-bob' },
+    });
+    expect(bob.status).toBe(201);
+    const decision = JSON.parse(
+      (await env.redis().get(bundleDecisionKey(env.config.REDIS_PREFIX, bob.body.bundleClaimId)))!,
+    );
+    expect(decision.claims.map((c: { requestId?: string }) => c.requestId)).toEqual(
+      ids.map(() => 'req-pack-bob'),
+    );
     const late = await press(2, bundleId, 'carol');
     expect([late.status, late.body.error.code, late.body.error.campaignIds]).toEqual([410, 'sold_out', ids]);
     expect(await remaining(ids)).toEqual([0, 0, 0]);

@@ -20,6 +20,7 @@ export async function pressInOneStep(deps: PressDeps, press: Press): Promise<Bun
       runId,
       bundleClaimId: press.bundleClaimId,
       decisionTtlSeconds: deps.decisionTtlSeconds,
+      requestId: press.requestId,
       parts,
     }),
   );

@@ -32,6 +32,7 @@ export interface Press {
   userId: string;
   bundleClaimId: string;
   idempotencyKey?: string | undefined;
+  requestId?: string | undefined;
 }
 
 export const keysOf = (deps: PressDeps, campaignId: string) => campaignKeys(deps.keyPrefix, campaignId);

@@ -14,6 +14,7 @@ function reserveAll(deps: PressDeps, press: Press): Promise<Attempt[]> {
         claimId,
         couponCode,
         bundleClaimId: press.bundleClaimId,
+        requestId: press.requestId,
       };
       const result = await deps.redis
         .run(keys.meta, (r, runId) =>

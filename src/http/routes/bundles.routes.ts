@@ -51,6 +51,7 @@ export function bundlesRoutes(deps: { bundles: BundleService; jwtSecret: string;
       bundleId,
       userId: c.get('userId'),
       idempotencyKey: idempotencyKeyHeader(c),
+      requestId: c.get('requestId'),
     });
     switch (outcome.kind) {
       case 'claimed':

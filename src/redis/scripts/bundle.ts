@@ -22,6 +22,7 @@ declare module 'ioredis' {
       runId: string,
       holdMs: number,
       bundleClaimId: string,
+      requestId: string,
     ): Result<(number | string)[], Context>;
     fsCommitReservation(
       meta: string,
@@ -49,6 +50,7 @@ export interface Reservation {
   claimId: string;
   couponCode: string;
   bundleClaimId: string;
+  requestId?: string | undefined;
 }
 
 export type ReserveResult =
@@ -87,6 +89,7 @@ export async function reserveUnit(
     a.runId,
     a.holdMs,
     res.bundleClaimId,
+    res.requestId ?? '',
   );
   if (code === 1) {
     const claim: Claim = {
@@ -98,6 +101,7 @@ export async function reserveUnit(
       claimedAt: Number(y),
       seq: Number(z),
       bundleClaimId: res.bundleClaimId,
+      ...(res.requestId ? { requestId: res.requestId } : {}),
     };
     return { kind: 'reserved', claim };
   }

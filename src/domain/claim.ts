@@ -33,6 +33,16 @@ export function claimPlace(c: Claim): { bucket: number; buckets: number; home: n
   return { bucket, buckets: c.buckets ?? 1, home: c.homeBucket ?? bucket };
 }
 
+/**
+ * The place a claim took in bucket b's sequence: its own seq where b sold it, the seq of the hold that
+ * kept the user's limit where b is the user's home and another bucket sold it, else none (0).
+ */
+export function seqIn(c: Claim, b: number): number {
+  const { bucket, home } = claimPlace(c);
+  if (bucket === b) return c.seq;
+  return home === b ? (c.homeSeq ?? 0) : 0;
+}
+
 export type { CouponStatus as ClaimStatus } from './coupon.ts';
 
 export type NotActiveReason = 'not_started' | 'ended' | 'paused';

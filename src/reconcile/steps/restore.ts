@@ -1,9 +1,10 @@
-import { type Claim, claimPlace } from '../../domain/claim.ts';
+import { type Claim, seqIn } from '../../domain/claim.ts';
 import { decodeMeta, META_FIELDS } from '../../redis/records/campaign-meta.ts';
 import { decodeClaimRecord } from '../../redis/records/claim-record.ts';
 import { scripts } from '../../redis/scripts/index.ts';
 import type { PassContext } from '../context.ts';
-import { queuedClaims, rebuildCampaign } from '../rebuild.ts';
+import { rebuildCampaign } from '../rebuild.ts';
+import { queuedClaims } from '../rebuild-gather.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -14,12 +15,7 @@ async function knownSeq(ctx: PassContext): Promise<number> {
     ctx.deps.repos.claims.maxSeq(ctx.id, b),
     queuedClaims(ctx.deps.queue, ctx.id),
   ]);
-  return queued.reduce((max, c) => {
-    const place = claimPlace(c);
-    const own = place.bucket === b ? c.seq : 0;
-    const hold = place.home === b && place.bucket !== b ? (c.homeSeq ?? 0) : 0;
-    return Math.max(max, own, hold);
-  }, persisted);
+  return queued.reduce((max, c) => Math.max(max, seqIn(c, b)), persisted);
 }
 
 /** Pending records of the campaign's other buckets (a rebuilt bucket's users may have claims there). */

@@ -6,7 +6,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium, pageProblems } from '../../src/testing/browser.ts';
 import { projectRoot } from '../lib/processes.ts';
 
 const dir = join(projectRoot, 'load-tests/results');
@@ -16,21 +16,13 @@ const files =
     : readdirSync(dir)
         .filter((f) => f.endsWith('.html'))
         .map((f) => join(dir, f));
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-});
+const browser = await launchChromium();
 let bad = 0;
 try {
   for (const file of files) {
     const context = await browser.newContext();
     const tab = await context.newPage();
-    const problems: string[] = [];
-    tab.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
-    });
-    tab.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-    tab.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
+    const problems = pageProblems(tab, { warnings: true });
     await tab.goto(pathToFileURL(file).href, { waitUntil: 'load' });
     const title = await tab.title();
     await context.close();

@@ -1,9 +1,7 @@
-import postgres from 'postgres';
-import { adminClient, mintTokens } from '../lib/api.ts';
-import { startFleet } from '../lib/fleet.ts';
-import { scratch } from '../lib/scratch.ts';
+import { mintTokens } from '../lib/api.ts';
 import { tally } from './count.ts';
 import { driveScenario } from './drive.ts';
+import { LAB_JWT_SECRET, startProductFleet } from './product-fleet.ts';
 import { type RunResult, resultOf } from './result.ts';
 import { PRODUCT_ID } from './run-product.ts';
 import { itemsOf, type LabScenario } from './scenario.ts';
@@ -30,26 +28,13 @@ export async function runProductMulti(opts: {
   drainTimeoutMs?: number;
 }): Promise<RunResult> {
   const s = opts.scenario;
-  const resources = scratch('labpacks');
-  const env = {
-    DATABASE_URL: resources.databaseUrl,
-    REDIS_PREFIX: resources.prefix,
-    ADMIN_TOKEN: 'lab-admin-token',
-    JWT_SECRET: 'lab-jwt-secret',
-    LOG_LEVEL: 'warn',
-    RATE_LIMIT_PER_SECOND: '100000',
-    RATE_LIMIT_ADDRESS_PER_SECOND: '0',
-  };
-  const fleet = await startFleet({
-    apis: s.instances,
-    workers: 1,
+  const { fleet, admin, sql, stop } = await startProductFleet({
+    name: 'labpacks',
+    instances: s.instances,
     basePort: opts.basePort,
-    env,
-    ...(opts.onLine ? { onLine: opts.onLine } : {}),
+    onLine: opts.onLine,
   });
-  const sql = postgres(resources.databaseUrl, { max: 1, onnotice: () => {} });
   try {
-    const admin = adminClient(fleet.urls[0]!, env.ADMIN_TOKEN);
     const campaign = (p: number) => `lab-p${p}`;
     const products = Array.from({ length: s.products }, (_, i) => i + 1);
     await inBatches(products, CREATE_CONCURRENCY, (p) =>
@@ -59,7 +44,7 @@ export async function runProductMulti(opts: {
     await inBatches(users, CREATE_CONCURRENCY, (u) =>
       admin.createBundle({ id: `lab-o${u}`, campaignIds: itemsOf(u, s).map(campaign) }),
     );
-    const tokens = mintTokens(env.JWT_SECRET, 'm', s.users);
+    const tokens = mintTokens(LAB_JWT_SECRET, 'm', s.users);
     const driven = await driveScenario({
       scenario: s,
       bases: fleet.urls,
@@ -108,8 +93,6 @@ export async function runProductMulti(opts: {
       tally: counts,
     });
   } finally {
-    await sql.end({ timeout: 2 });
-    await fleet.stop();
-    await resources.cleanup();
+    await stop();
   }
 }

@@ -1,11 +1,9 @@
-import postgres from 'postgres';
-import { adminClient, mintTokens } from '../lib/api.ts';
+import { mintTokens } from '../lib/api.ts';
 import { runClosedLoop } from '../lib/driver.ts';
-import { startFleet } from '../lib/fleet.ts';
-import { scratch } from '../lib/scratch.ts';
 import { summarize } from '../lib/stats.ts';
 import { tally } from './count.ts';
 import { driveScenario } from './drive.ts';
+import { LAB_JWT_SECRET, startProductFleet } from './product-fleet.ts';
 import { capacityResultOf, type RunResult, resultOf } from './result.ts';
 import { CAPACITY_STOCK, type LabCapacity, type LabScenario, warmUpOf } from './scenario.ts';
 import { newCounters } from './strategies/strategy.ts';
@@ -30,31 +28,17 @@ export async function runProduct(opts: {
 }): Promise<RunResult[]> {
   const s = opts.scenario;
   if (s.products !== 1 || s.itemsPerOrder !== 1) throw new Error('the product sells one coupon per claim');
-  const resources = scratch('labproduct');
-  const env = {
-    DATABASE_URL: resources.databaseUrl,
-    REDIS_PREFIX: resources.prefix,
-    ADMIN_TOKEN: 'lab-admin-token',
-    JWT_SECRET: 'lab-jwt-secret',
-    LOG_LEVEL: 'warn',
-    // Each user presses at most twice; the per-user limiter is not what is measured here.
-    RATE_LIMIT_PER_SECOND: '100000',
-    RATE_LIMIT_ADDRESS_PER_SECOND: '0',
-  };
-  const fleet = await startFleet({
-    apis: s.instances,
-    workers: 1,
+  const { fleet, admin, sql, stop } = await startProductFleet({
+    name: 'labproduct',
+    instances: s.instances,
     basePort: opts.basePort,
-    env,
-    ...(opts.onLine ? { onLine: opts.onLine } : {}),
+    onLine: opts.onLine,
   });
-  const sql = postgres(resources.databaseUrl, { max: 1, onnotice: () => {} });
   try {
-    const admin = adminClient(fleet.urls[0]!, env.ADMIN_TOKEN);
     const drive = async (campaignId: string, scenario: LabScenario, users: string) => {
       await admin.createCampaign({ id: campaignId, totalStock: scenario.stock, perUserLimit: 1 });
       // Signed before the run, so the load generator's CPU is not charged to the claim path.
-      const tokens = mintTokens(env.JWT_SECRET, users, scenario.users);
+      const tokens = mintTokens(LAB_JWT_SECRET, users, scenario.users);
       return driveScenario({
         scenario,
         bases: fleet.urls,
@@ -150,7 +134,7 @@ export async function runProduct(opts: {
       const id = 'lab-capacity';
       await admin.createCampaign({ id, totalStock: CAPACITY_STOCK, perUserLimit: 1 });
       // More than this machine serves: 25,000 claims a second.
-      const tokens = mintTokens(env.JWT_SECRET, 'k', 25_000 * capacity.seconds);
+      const tokens = mintTokens(LAB_JWT_SECRET, 'k', 25_000 * capacity.seconds);
       const sentAt = new Map<string, number>();
       const wallStart = Date.now();
       const loop = await runClosedLoop({
@@ -189,8 +173,6 @@ export async function runProduct(opts: {
       return [{ ...capAck, stage: 'acknowledged' }, atPersistence(capAck, rows, wallStart, sentAt)];
     }
   } finally {
-    await sql.end({ timeout: 2 });
-    await fleet.stop();
-    await resources.cleanup();
+    await stop();
   }
 }

@@ -2,8 +2,9 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { launchChromium, pageProblems } from '../../src/testing/browser.ts';
 import { clusterReport } from '../bench/cluster-report.ts';
 import { benchReport } from '../bench/report.ts';
 import { scaleReport } from '../bench/scale-report.ts';
@@ -14,9 +15,9 @@ import { barChart, lineChart, page, table } from './report-html.ts';
  * pieces) open in headless Chromium with no console error, no page error and no failed request. Debian's
  * chromium (.ci/run installs it, REQUIRE_CHROMIUM=1 there); never a downloaded browser.
  */
-const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = inject('chromiumPath');
 const available = existsSync(CHROMIUM);
-if (!available && process.env.REQUIRE_CHROMIUM === '1') throw new Error(`${CHROMIUM} is required here`);
+if (!available && inject('requireChromium')) throw new Error(`${CHROMIUM} is required here`);
 
 const hot = (buckets: number) => ({
   buckets,
@@ -137,10 +138,7 @@ describe.skipIf(!available)('the HTML reports in headless Chromium', () => {
   let browser: Browser;
   const dir = mkdtempSync(join(tmpdir(), 'fs-reports-'));
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium(CHROMIUM);
   });
   afterAll(async () => {
     await browser?.close();
@@ -152,12 +150,7 @@ describe.skipIf(!available)('the HTML reports in headless Chromium', () => {
     writeFileSync(file, reports[name]!);
     const context = await browser.newContext();
     const tab = await context.newPage();
-    const problems: string[] = [];
-    tab.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
-    });
-    tab.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-    tab.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
+    const problems = pageProblems(tab, { warnings: true });
     await tab.goto(pathToFileURL(file).href, { waitUntil: 'load' });
     expect(await tab.locator('h1').count()).toBe(1);
     expect(await tab.locator('svg, table').count()).toBeGreaterThan(0);

@@ -15,6 +15,8 @@ export interface BaseDeps {
   metrics: Metrics;
   /** ACCESS_LOG_CLAIMS: which answers of the hot claim routes get an access log line. */
   claimLogSampling?: ClaimLogSampling;
+  /** Told each claim's answer and its campaign id (the API's dashboard tally). */
+  onClaim?: (campaignId: string, status: number) => void;
 }
 
 /**
@@ -40,7 +42,7 @@ export function createBaseApp(deps: BaseDeps) {
     return c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404);
   });
   app.use(requestId());
-  app.use(observe(deps.metrics, createAccessLog(deps.log, deps.claimLogSampling ?? 'all')));
+  app.use(observe(deps.metrics, createAccessLog(deps.log, deps.claimLogSampling ?? 'all'), deps.onClaim));
   app.route('/', healthRoutes(deps.readiness, deps.metrics));
   return app;
 }

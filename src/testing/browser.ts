@@ -5,9 +5,12 @@ import type { App } from '../http/app.ts';
 import { closeServer, listen } from '../http/server.ts';
 
 /** Debian's chromium (installed by .ci/run); playwright-core never downloads a browser. */
-export function launchChromium(): Promise<Browser> {
+export const DEBIAN_CHROMIUM = '/usr/bin/chromium';
+
+/** Headless chromium; tests pass the suite's path (test-env.config.ts), tools take Debian's. */
+export function launchChromium(executablePath = DEBIAN_CHROMIUM): Promise<Browser> {
   return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    executablePath,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
 }
@@ -26,11 +29,12 @@ export async function serveOnLoopback(app: App): Promise<{ url: string; close: (
   return { url: `http://127.0.0.1:${port}`, close: () => closeServer(server as Server, Date.now() + 2_000) };
 }
 
-/** Console errors, uncaught exceptions and failed requests of a page, as lines. */
-export function pageProblems(page: Page): string[] {
+/** Console errors (and warnings, when asked), uncaught exceptions and failed requests of a page, as lines. */
+export function pageProblems(page: Page, opts: { warnings?: boolean } = {}): string[] {
   const problems: string[] = [];
   page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+    if (m.type() === 'error' || (opts.warnings && m.type() === 'warning'))
+      problems.push(`console ${m.type()}: ${m.text()}`);
   });
   page.on('pageerror', (err) => problems.push(`exception: ${err.message}`));
   page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} (${r.failure()?.errorText})`));

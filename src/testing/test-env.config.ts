@@ -10,12 +10,16 @@ declare module 'vitest' {
     clusterNodes: string;
     postgresUrl: string;
     logLevel: string;
+    /** The chromium the browser tests drive (TEST_CHROMIUM_PATH, Debian's by default). */
+    chromiumPath: string;
+    /** REQUIRE_CHROMIUM=1 (CI): a browser test fails, rather than skips, when chromium is missing. */
+    requireChromium: boolean;
   }
 }
 
 /**
  * The suite's global setup and the one place it reads its environment (TEST_REDIS_URL,
- * TEST_POSTGRES_URL, TEST_LOG_LEVEL), handed to test files through vitest's provide/inject. Fails fast,
+ * TEST_POSTGRES_URL, TEST_LOG_LEVEL, TEST_CHROMIUM_PATH, REQUIRE_CHROMIUM), handed to test files through vitest's provide/inject. Fails fast,
  * with a clear message, when the real Redis or Postgres the suite needs is not reachable; starts the
  * suite's Redis Cluster (redis-server with cluster mode, on loopback) and stops it at the end.
  */
@@ -50,5 +54,7 @@ export default async function setup(project: TestProject) {
   project.provide('redisUrl', redisUrl);
   project.provide('postgresUrl', postgresUrl);
   project.provide('logLevel', process.env.TEST_LOG_LEVEL ?? 'silent');
+  project.provide('chromiumPath', process.env.TEST_CHROMIUM_PATH ?? '/usr/bin/chromium');
+  project.provide('requireChromium', process.env.REQUIRE_CHROMIUM === '1');
   return () => cluster.stop();
 }

@@ -1,5 +1,5 @@
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { launchChromium, pageProblems, serveOnLoopback, testOutput } from '../../testing/browser.ts';
 import { createTestEnv, type TestEnv } from '../../testing/harness.ts';
 
@@ -10,7 +10,7 @@ let server: Awaited<ReturnType<typeof serveOnLoopback>>;
 beforeAll(async () => {
   env = await createTestEnv('docs-page');
   server = await serveOnLoopback(env.instance().app);
-  browser = await launchChromium();
+  browser = await launchChromium(inject('chromiumPath'));
 });
 afterAll(async () => {
   await browser?.close();

@@ -1,5 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { launchChromium, pageProblems, serveOnLoopback, testOutput } from '../../testing/browser.ts';
 import { ADMIN_TOKEN, createTestEnv, type Instance, type TestEnv } from '../../testing/harness.ts';
 import { admin, claim, createCampaign, eventually } from '../../testing/http.ts';
@@ -14,7 +14,7 @@ beforeAll(async () => {
   inst = env.instance();
   env.worker();
   server = await serveOnLoopback(inst.app);
-  browser = await launchChromium();
+  browser = await launchChromium(inject('chromiumPath'));
 });
 afterAll(async () => {
   await browser?.close();

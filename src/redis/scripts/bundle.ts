@@ -3,6 +3,7 @@ import type { Claim } from '../../domain/claim.ts';
 import type { CampaignKeys } from '../keys.ts';
 import { parseClaimIds } from '../records/claim-ids.ts';
 import { decodeClaimRecord } from '../records/claim-record.ts';
+import { SALE_REFUSALS } from './refusals.ts';
 import { defineScript } from './source.ts';
 
 export const reserveUnitDef = defineScript('fsReserveUnit', 'reserve_unit.lua', 3);
@@ -62,12 +63,7 @@ export type ReserveResult =
   | { kind: 'sold_out' | 'not_found' | 'rebuilding' | 'has_buckets' };
 
 export const RESERVE_CODES: Record<number, ReserveResult> = {
-  [-1]: { kind: 'not_found' },
-  [-2]: { kind: 'not_active', reason: 'not_started' },
-  [-3]: { kind: 'not_active', reason: 'ended' },
-  [-4]: { kind: 'not_active', reason: 'paused' },
-  [-6]: { kind: 'sold_out' },
-  [-7]: { kind: 'rebuilding' },
+  ...SALE_REFUSALS,
   [-11]: { kind: 'has_buckets' },
 };
 

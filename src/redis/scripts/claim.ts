@@ -3,6 +3,7 @@ import type { Claim, ClaimOutcome } from '../../domain/claim.ts';
 import type { CampaignKeys } from '../keys.ts';
 import { parseClaimIds } from '../records/claim-ids.ts';
 import { decodeClaimRecord } from '../records/claim-record.ts';
+import { saleRefusal } from './refusals.ts';
 import { defineScript } from './source.ts';
 
 export const claimDef = defineScript('fsClaim', 'claim.lua', 9);
@@ -67,12 +68,6 @@ export type ClaimScriptResult =
   | { kind: 'hold_in_flight' }
   | Exclude<ClaimOutcome, { kind: 'claimed' | 'replayed' }>;
 
-const NOT_FOUND = { kind: 'not_found' } as const;
-const SOLD_OUT = { kind: 'sold_out' } as const;
-const REBUILDING = { kind: 'rebuilding' } as const;
-const NOT_STARTED = { kind: 'not_active', reason: 'not_started' } as const;
-const ENDED = { kind: 'not_active', reason: 'ended' } as const;
-const PAUSED = { kind: 'not_active', reason: 'paused' } as const;
 const HOME_EMPTY = { kind: 'home_empty' } as const;
 const HOLD_IN_FLIGHT = { kind: 'hold_in_flight' } as const;
 
@@ -88,20 +83,8 @@ export function decodeClaimReply(reply: [number, ...(string | number)[]]): Claim
         claim: decodeClaimRecord(a === undefined ? undefined : String(a)),
         pending: Number(b) === 1,
       };
-    case -1:
-      return NOT_FOUND;
-    case -2:
-      return NOT_STARTED;
-    case -3:
-      return ENDED;
-    case -4:
-      return PAUSED;
     case -5:
       return { kind: 'limit_reached', claimIds: parseClaimIds(a === undefined ? '' : String(a)) };
-    case -6:
-      return SOLD_OUT;
-    case -7:
-      return REBUILDING;
     case -8:
       return { kind: 'fenced', verifiedRun: String(a ?? '') };
     case -9:
@@ -114,8 +97,11 @@ export function decodeClaimReply(reply: [number, ...(string | number)[]]): Claim
       return { kind: 'wrong_buckets', buckets: Number(a) };
     case -12:
       return HOLD_IN_FLIGHT;
-    default:
+    default: {
+      const refused = saleRefusal(code);
+      if (refused) return refused;
       throw new Error(`claim script returned unknown code ${String(code)}`);
+    }
   }
 }
 

@@ -2,6 +2,7 @@ import type { Cluster, Redis, Result } from 'ioredis';
 import type { Claim } from '../../domain/claim.ts';
 import type { CampaignKeys } from '../keys.ts';
 import { decodeClaimRecord, encodeClaimRecord } from '../records/claim-record.ts';
+import { SALE_REFUSALS } from './refusals.ts';
 import { defineScript } from './source.ts';
 
 export const claimForeignDef = defineScript('fsClaimForeign', 'claim_foreign.lua', 4);
@@ -69,12 +70,7 @@ export type ForeignResult =
   | { kind: 'not_active'; reason: 'not_started' | 'ended' | 'paused' };
 
 const FOREIGN_CODES: Record<number, ForeignResult> = {
-  [-1]: { kind: 'not_found' },
-  [-2]: { kind: 'not_active', reason: 'not_started' },
-  [-3]: { kind: 'not_active', reason: 'ended' },
-  [-4]: { kind: 'not_active', reason: 'paused' },
-  [-6]: { kind: 'sold_out' },
-  [-7]: { kind: 'rebuilding' },
+  ...SALE_REFUSALS,
   [-8]: { kind: 'fenced' },
   [-13]: { kind: 'expired' },
 };

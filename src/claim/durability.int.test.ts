@@ -96,7 +96,7 @@ describe('ACK_DURABILITY=replica', () => {
     );
     for (const [i, res] of acked.entries()) {
       const again = await claim(app, id, env.userToken(`acked-${i}`), `k-acked-${i}`);
-      expect(again.status).toBe(200);
+      expect(again.status, JSON.stringify(again.body)).toBe(200);
       expect(again.body).toEqual(res.body);
     }
     const after = env.worker();
